@@ -1,0 +1,33 @@
+# Two commands do everything on a fresh machine (see README.md):
+#   make notebooks   set up, then run every notebook in order (full mode) and print a table
+#   make test        set up, then run the unit tests and every notebook under nbval (quick mode)
+# Both are safe to run again: the venv and the data are built once.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: notebooks test setup data lab bench clean-data
+
+notebooks: data
+	$(BIN)/python -m helpers run
+
+test: data
+	$(BIN)/python -m pytest
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -r requirements.txt
+	touch $(STAMP)
+
+data: $(STAMP)
+	$(BIN)/python -m helpers fetch
+
+lab: data
+	$(BIN)/jupyter lab notebooks
+
+bench: data
+	$(BIN)/python tests/benchmark_data.py

@@ -1,0 +1,22 @@
+"""Shared helpers for the MNIST notebooks: data, device and seed, results, plots.
+
+>>> import helpers
+>>> path = helpers.get_mnist("sample")        # doctest: +SKIP
+>>> x, y = helpers.load_mnist("full", "test")  # doctest: +SKIP
+"""
+
+import warnings
+
+# fastai (2.8) calls torch.jit.script on import, which torch 2.14 flags as deprecated;
+# the warning says nothing a learner can act on, so notebooks need not show it.
+warnings.filterwarnings("ignore", message=".*torch.jit.script.* is deprecated", category=FutureWarning)
+
+from helpers.data import MNISTUnavailableError, cache_dir, ensure_idx, get_mnist, load_mnist
+from helpers.results import BelowFloorError, load_results, record_result
+from helpers.runtime import get_device, pick, quick_mode, seed_everything, setup
+
+__all__ = [
+    "MNISTUnavailableError", "cache_dir", "ensure_idx", "get_mnist", "load_mnist",
+    "BelowFloorError", "load_results", "record_result",
+    "get_device", "pick", "quick_mode", "seed_everything", "setup",
+]

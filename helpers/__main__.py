@@ -1,0 +1,38 @@
+"""Command line: `python -m helpers fetch` prefetches the data, `python -m helpers run`
+runs every notebook in order (the main job), `python -m helpers where` prints paths."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from helpers.data import cache_dir, ensure_idx, get_mnist
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("fetch", help="get the IDX files and build both PNG folders (once)")
+    sub.add_parser("where", help="print where the data lives")
+    run = sub.add_parser("run", help="run notebooks in place, in order, and print what each produced")
+    run.add_argument("notebooks", nargs="*", help="notebooks to run (default: all in notebooks/)")
+    args = parser.parse_args(argv)
+
+    if args.command == "fetch":
+        t0 = time.perf_counter()
+        print(f"IDX files:    {ensure_idx()}")
+        for kind in ("full", "sample"):
+            print(f"{kind + ':':13} {get_mnist(kind)}")
+        print(f"Ready in {time.perf_counter() - t0:.1f} s")
+    elif args.command == "where":
+        print(cache_dir())
+    elif args.command == "run":
+        from helpers.runner import run_notebooks
+
+        return run_notebooks(args.notebooks)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

