@@ -1,0 +1,179 @@
+"""Unit tests for helpers.training: the hand-written cross-entropy, the fit loop, the plots."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from helpers import training
+from helpers.training import accuracy, cross_entropy, draw_sgd_loop, fit, log_softmax, plot_history
+
+
+# ------------------------------------------------------------------ cross-entropy
+
+
+def test_cross_entropy_matches_torch_on_a_batch():
+    torch.manual_seed(0)
+    logits, targets = torch.randn(64, 10) * 3, torch.randint(0, 10, (64,))
+    assert torch.allclose(cross_entropy(logits, targets), F.cross_entropy(logits, targets), atol=1e-6)
+
+
+def test_cross_entropy_gradient_matches_torch():
+    torch.manual_seed(1)
+    a = torch.randn(8, 5, requires_grad=True)
+    b = a.detach().clone().requires_grad_()
+    t = torch.randint(0, 5, (8,))
+    cross_entropy(a, t).backward()
+    F.cross_entropy(b, t).backward()
+    assert torch.allclose(a.grad, b.grad, atol=1e-6)
+
+
+def test_cross_entropy_is_finite_on_huge_logits():
+    logits = torch.tensor([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 1000.0]])
+    targets = torch.tensor([1, 2])
+    loss = cross_entropy(logits, targets)
+    assert torch.isfinite(loss)
+    assert torch.allclose(loss, F.cross_entropy(logits, targets))
+    # row 0: the target scores 2000 below the best -> loss 2000; row 1: a tie of two -> log 2
+    assert loss.item() == pytest.approx((2000 + torch.log(torch.tensor(2.0)).item()) / 2, rel=1e-5)
+
+
+def test_naive_formula_overflows_where_ours_does_not():
+    logits = torch.tensor([[1000.0, 0.0]])
+    naive = torch.log(logits.exp() / logits.exp().sum(dim=1, keepdim=True))
+    assert torch.isnan(naive).any()
+    assert torch.isfinite(log_softmax(logits)).all()
+    assert torch.allclose(log_softmax(logits), F.log_softmax(logits, dim=1))
+
+
+def test_cross_entropy_rejects_column_labels():
+    with pytest.raises(ValueError, match=r"\[N\].*squeeze"):
+        cross_entropy(torch.randn(4, 3), torch.tensor([[0], [1], [2], [1]]))
+
+
+@pytest.mark.parametrize("logits, targets, words", [
+    (torch.randn(4), torch.tensor([0, 1, 0, 1]), "shape \\[N, C\\]"),
+    (torch.randn(4, 3), torch.tensor([0, 1, 2]), "match"),
+    (torch.randn(4, 3), torch.tensor([0.0, 1.0, 2.0, 1.0]), "integer"),
+    (torch.randn(4, 3), torch.tensor([0, 1, 3, 1]), "between 0 and 2"),
+])
+def test_cross_entropy_bad_input_says_what_to_do(logits, targets, words):
+    with pytest.raises(ValueError, match=words):
+        cross_entropy(logits, targets)
+
+
+# ------------------------------------------------------------------ accuracy
+
+
+def test_accuracy_argmax_and_sigmoid():
+    assert accuracy(torch.tensor([[0.1, 0.9], [0.8, 0.2], [0.0, 1.0]]), torch.tensor([1, 0, 0])).item() == pytest.approx(2 / 3)
+    assert accuracy(torch.tensor([[2.0], [-1.0], [0.5]]), torch.tensor([[1], [0], [0]])).item() == pytest.approx(2 / 3)
+    with pytest.raises(ValueError, match="squeeze"):
+        accuracy(torch.randn(3, 4), torch.tensor([[0], [1], [2]]))
+
+
+# ------------------------------------------------------------------ fit
+
+
+def _blobs(n: int = 300, seed: int = 0):
+    """Three well-separated clusters in 2-d: a linear model can learn them quickly."""
+    g = torch.Generator().manual_seed(seed)
+    y = torch.randint(0, 3, (n,), generator=g)
+    centers = torch.tensor([[3.0, 0.0], [-3.0, 3.0], [0.0, -3.0]])
+    x = centers[y] + torch.randn(n, 2, generator=g) * 0.5
+    return x, y
+
+
+def test_fit_records_history_and_reduces_loss():
+    torch.manual_seed(0)
+    x, y = _blobs()
+    train_dl = DataLoader(TensorDataset(x[:200], y[:200]), batch_size=32, shuffle=True)
+    valid_dl = DataLoader(TensorDataset(x[200:], y[200:]), batch_size=50)
+    model = nn.Linear(2, 3)
+    before, _ = training.evaluate(model, valid_dl, cross_entropy)
+    hist = fit(model, train_dl, valid_dl, cross_entropy, torch.optim.SGD(model.parameters(), lr=0.1), epochs=5)
+    assert set(hist) == {"epoch", "train_loss", "valid_loss", "valid_acc", "seconds"}
+    assert hist["epoch"] == [1, 2, 3, 4, 5]
+    assert all(len(v) == 5 for v in hist.values())
+    assert all(s >= 0 for s in hist["seconds"])
+    assert hist["valid_loss"][-1] < before / 2
+    assert hist["train_loss"][-1] < hist["train_loss"][0]
+    assert hist["valid_acc"][-1] > 0.95
+
+
+def test_fit_works_with_a_hand_written_optimizer_and_plain_function():
+    """fit() needs only step()/zero_grad(), and a model can be a plain function of tensors."""
+    torch.manual_seed(0)
+    x, y = _blobs()
+    w = (torch.randn(2, 3) * 0.01).requires_grad_()
+    b = torch.zeros(3).requires_grad_()
+
+    class BasicOptim:
+        def __init__(self, params, lr):
+            self.params, self.lr = list(params), lr
+
+        def step(self):
+            with torch.no_grad():
+                for p in self.params:
+                    p -= p.grad * self.lr
+
+        def zero_grad(self):
+            for p in self.params:
+                p.grad = None
+
+    dl = DataLoader(TensorDataset(x, y), batch_size=30)
+    hist = fit(lambda xb: xb @ w + b, dl, dl, cross_entropy, BasicOptim([w, b], lr=0.1), epochs=3)
+    assert hist["valid_acc"][-1] > 0.95
+
+
+def test_fit_rejects_bad_arguments():
+    x, y = _blobs(20)
+    dl = DataLoader(TensorDataset(x, y), batch_size=10)
+    model = nn.Linear(2, 3)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="epochs"):
+        fit(model, dl, dl, cross_entropy, opt, epochs=0)
+    with pytest.raises(ValueError, match="step\\(\\) and zero_grad\\(\\)"):
+        fit(model, dl, dl, cross_entropy, object(), epochs=1)
+    with pytest.raises(ValueError, match="scalar"):
+        fit(model, dl, dl, lambda p, t: F.cross_entropy(p, t, reduction="none"), opt, epochs=1)
+    with pytest.raises(ValueError, match="empty"):
+        fit(model, dl, [], cross_entropy, opt, epochs=1)
+    bad_dl = DataLoader(TensorDataset(x, y[:, None]), batch_size=10)   # labels [N, 1]
+    with pytest.raises(ValueError, match="squeeze"):
+        fit(model, bad_dl, dl, cross_entropy, opt, epochs=1)
+
+
+# ------------------------------------------------------------------ plots
+
+
+def test_plot_history_overlays_several_runs():
+    h1 = {"epoch": [1, 2, 3], "valid_acc": [0.5, 0.7, 0.8]}
+    h2 = {"epoch": [1, 2, 3], "valid_acc": [0.8, 0.9, 0.92]}
+    ax = plot_history({"randn init": h1, "nn.Linear init": h2})
+    assert [line.get_label() for line in ax.get_lines()] == ["randn init", "nn.Linear init"]
+    assert list(ax.get_lines()[1].get_ydata()) == [0.8, 0.9, 0.92]
+    plt.close("all")
+
+
+def test_plot_history_single_and_bad_key():
+    ax = plot_history({"epoch": [1, 2], "valid_acc": [0.1, 0.2], "train_loss": [1.0, 0.5]}, key="train_loss")
+    assert list(ax.get_lines()[0].get_ydata()) == [1.0, 0.5]
+    with pytest.raises(ValueError, match="no 'valid_loss'"):
+        plot_history({"epoch": [1], "valid_acc": [0.1]}, key="valid_loss")
+    plt.close("all")
+
+
+def test_draw_sgd_loop_draws_every_step():
+    ax = draw_sgd_loop()
+    texts = {t.get_text() for t in ax.texts}
+    assert {"init", "predict", "loss", "gradient", "step", "stop?", "repeat"} <= texts
+    plt.close("all")
