@@ -1,0 +1,47 @@
+"""The project's own files agree with each other (conda can't be reached here to check)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _requirement_lines(lines: list[str]) -> list[str]:
+    return sorted(re.sub(r"\s+", "", line) for line in lines if line.strip() and not line.strip().startswith("#"))
+
+
+def test_environment_yml_lists_the_same_packages_as_requirements_txt():
+    reqs = _requirement_lines((ROOT / "requirements.txt").read_text().splitlines())
+    env = (ROOT / "environment.yml").read_text().splitlines()
+    start = next(i for i, line in enumerate(env) if line.strip() == "- pip:")
+    pip_lines = [line.split("#")[0].strip()[2:] for line in env[start + 1:] if line.strip().startswith("- ")]
+    assert reqs == _requirement_lines(pip_lines)
+    assert "torch>=2.2" in reqs and "-e." in reqs
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    commands = re.findall(r"^```(?:bash|sh)\n(.*?)\n```", readme, flags=re.S | re.M)
+    assert "make test" in commands, "README must show `make test` as a command of its own"
+    assert re.search(r"^make test$", ci, flags=re.M), ".ci/run must call `make test` as the README writes it"
+
+
+def test_notebooks_are_committed_as_a_clean_full_run():
+    """What a learner sees on GitHub: outputs from one top-to-bottom run, no errors, no machine paths."""
+    leak = re.compile(r"(/root/|/tmp/|/home/\w+|/work/|site-packages/)")
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        assert re.match(r"\d\d_[a-z0-9_]+\.ipynb$", path.name), path.name
+        nb = json.loads(path.read_text())
+        code = [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+        counts = [c["execution_count"] for c in code]
+        assert counts == list(range(1, len(code) + 1)), f"{path.name}: re-run it top to bottom"
+        for c in code:
+            for out in c["outputs"]:
+                assert out["output_type"] != "error" or "NBVAL_RAISES_EXCEPTION" in "".join(c["source"]), path.name
+                text = json.dumps(out.get("text", "")) + json.dumps(out.get("data", {}).get("text/plain", ""))
+                assert not leak.search(text), f"{path.name}: an output shows a machine path: {leak.search(text)[0]}"
+        assert any(c["outputs"] for c in code), f"{path.name} has no outputs"
