@@ -1,0 +1,377 @@
+"""helpers.check: right answers pass, the classic wrong ones fail with a plain-words hint."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import helpers
+from helpers.exercises import EXERCISES
+
+NAMES = ["stack_and_scale", "mnist_distance", "mnist_loss", "BasicOptim", "cross_entropy", "relu", "count_params"]
+
+
+def run(capsys: pytest.CaptureFixture, name: str, obj) -> tuple[bool, str]:
+    ok = helpers.check(name, obj)
+    out = capsys.readouterr().out
+    assert isinstance(ok, bool)
+    assert out.startswith(f"Checking `{name}`:")
+    assert "Traceback" not in out and 'File "' not in out  # plain words, never a traceback
+    return ok, out
+
+
+def fails_with(capsys, name, obj, *phrases: str) -> str:
+    ok, out = run(capsys, name, obj)
+    assert ok is False, out
+    assert "FAIL" in out and "Hint:" in out and "Not yet:" in out, out
+    for phrase in phrases:
+        assert phrase in out, f"{phrase!r} not in:\n{out}"
+    return out
+
+
+def passes(capsys, name, obj) -> str:
+    ok, out = run(capsys, name, obj)
+    assert ok is True, out
+    assert "FAIL" not in out and "Well done!" in out
+    return out
+
+
+# ------------------------------------------------------------------ solutions
+
+
+def stack_and_scale(images):
+    return torch.stack(images).float() / 255
+
+
+def mnist_distance(a, b):
+    return (a - b).abs().mean((-1, -2))
+
+
+def mnist_loss(predictions, targets):
+    predictions = predictions.sigmoid()
+    return torch.where(targets == 1, 1 - predictions, predictions).mean()
+
+
+class BasicOptim:
+    def __init__(self, params, lr):
+        self.params, self.lr = list(params), lr
+
+    def step(self, *args, **kwargs):
+        for p in self.params:
+            p.data -= p.grad.data * self.lr
+
+    def zero_grad(self, *args, **kwargs):
+        for p in self.params:
+            p.grad = None
+
+
+class BasicOptimNoGradBlock(BasicOptim):  # the other correct way: torch.no_grad and in-place ops
+    def step(self):
+        with torch.no_grad():
+            for p in self.params:
+                p -= p.grad * self.lr
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad.zero_()
+
+
+def cross_entropy(logits, targets):
+    m = logits.max(1, keepdim=True).values
+    logsumexp = m.squeeze(1) + (logits - m).exp().sum(1).log()
+    return (logsumexp - logits[torch.arange(len(targets)), targets]).mean()
+
+
+def relu(x):
+    return x.clamp_min(0.)
+
+
+def count_params(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+SOLUTIONS = {
+    "stack_and_scale": stack_and_scale, "mnist_distance": mnist_distance, "mnist_loss": mnist_loss,
+    "BasicOptim": BasicOptim, "cross_entropy": cross_entropy, "relu": relu, "count_params": count_params,
+}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_solutions_pass(capsys, name):
+    passes(capsys, name, SOLUTIONS[name])
+
+
+def test_all_seven_names_are_known():
+    assert sorted(EXERCISES) == sorted(NAMES)
+    assert helpers.check is helpers.exercises.check
+
+
+def test_unknown_name_raises_value_error_listing_the_known_ones():
+    with pytest.raises(ValueError, match="Known exercises: stack_and_scale, mnist_distance"):
+        helpers.check("mnist_distanse", mnist_distance)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_template_placeholder_is_reported_not_raised(capsys, name):
+    def template(*args):
+        ...  # your code here: replace `...`
+    if name == "BasicOptim":
+        fails_with(capsys, name, None, "you passed None")
+    else:
+        fails_with(capsys, name, template, "returned None", "did you forget `return`?")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_passing_the_result_instead_of_the_function(capsys, name):
+    fails_with(capsys, name, torch.tensor(3.0), "cannot be called", "without calling it")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_an_exception_inside_the_learners_function_is_reported_in_plain_words(capsys, name):
+    def broken(*args):
+        return args[0].no_such_method()
+    out = fails_with(capsys, name, broken, "it raised AttributeError in `broken`", "args[0].no_such_method()")
+    assert "no_such_method" in out
+
+
+def test_check_leaves_the_global_random_state_and_grad_mode_alone(capsys):
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    for name in NAMES:
+        helpers.check(name, SOLUTIONS[name])
+    capsys.readouterr()
+    assert torch.equal(torch.rand(3), expected)
+    assert torch.is_grad_enabled()
+    with torch.no_grad():
+        assert helpers.check("BasicOptim", BasicOptim)  # works even called under no_grad
+        assert not torch.is_grad_enabled()
+
+
+def test_output_is_deterministic(capsys):
+    _, first = run(capsys, "mnist_loss", lambda p, t: p.sigmoid())
+    _, second = run(capsys, "mnist_loss", lambda p, t: p.sigmoid())
+    assert first == second
+
+
+# ------------------------------------------------------------------ stack_and_scale
+
+
+def test_stack_and_scale_forgetting_float_and_255(capsys):
+    fails_with(capsys, "stack_and_scale", lambda xs: torch.stack(xs), "got torch.uint8", "`.float()`")
+
+
+def test_stack_and_scale_forgetting_to_scale(capsys):
+    fails_with(capsys, "stack_and_scale", lambda xs: torch.stack(xs).float(), "dividing by 255")
+
+
+def test_stack_and_scale_cat_instead_of_stack(capsys):
+    fails_with(capsys, "stack_and_scale", lambda xs: torch.cat(xs).float() / 255,
+               "expected shape [3, 28, 28], got [84, 28]", "torch.stack")
+
+
+def test_stack_and_scale_double(capsys):
+    fails_with(capsys, "stack_and_scale", lambda xs: torch.stack(xs).double() / 255, "float64")
+
+
+# ------------------------------------------------------------------ mnist_distance
+
+
+def test_mnist_distance_forgetting_the_axes_averages_the_whole_batch(capsys):
+    out = fails_with(capsys, "mnist_distance", lambda a, b: (a - b).abs().mean(),
+                     "expected shape [5], got []", ".mean((-1, -2))")
+    assert "ok  - one image vs a mean image" in out  # the single-image case still passes
+
+
+def test_mnist_distance_wrong_axis(capsys):
+    fails_with(capsys, "mnist_distance", lambda a, b: (a - b).abs().mean(0), "LAST two axes")
+    fails_with(capsys, "mnist_distance", lambda a, b: (a - b).abs().mean((0, 1)), "LAST two axes")
+
+
+def test_mnist_distance_forgetting_abs(capsys):
+    fails_with(capsys, "mnist_distance", lambda a, b: (a - b).mean((-1, -2)), "wrong value", "`.abs()`")
+
+
+def test_mnist_distance_squared_instead_of_absolute(capsys):
+    fails_with(capsys, "mnist_distance", lambda a, b: ((a - b) ** 2).mean((-1, -2)).sqrt(), "ABSOLUTE")
+
+
+def test_mnist_distance_numpy_result(capsys):
+    fails_with(capsys, "mnist_distance", lambda a, b: (a - b).abs().mean((-1, -2)).numpy(), "NumPy array")
+
+
+# ------------------------------------------------------------------ mnist_loss
+
+
+def test_mnist_loss_forgetting_mean(capsys):
+    fails_with(capsys, "mnist_loss", lambda p, t: torch.where(t == 1, 1 - p.sigmoid(), p.sigmoid()),
+               "expected shape []  (a single number), got [3]", "`.mean()`")
+
+
+def test_mnist_loss_labels_as_n_by_1_broadcast(capsys):
+    def loss(p, t):
+        t = t.unsqueeze(1)  # labels as [N, 1], predictions [N]: broadcasting makes [N, N]
+        return torch.where(t == 1, 1 - p.sigmoid(), p.sigmoid()).mean()
+    fails_with(capsys, "mnist_loss", loss, "expected 0.4792, got 0.4711", "[N, 1]", "`.view(-1)`")
+
+
+def test_mnist_loss_labels_as_n_by_1_without_mean(capsys):
+    fails_with(capsys, "mnist_loss", lambda p, t: torch.where(t.unsqueeze(1) == 1, 1 - p.sigmoid(), p.sigmoid()),
+               "got [3, 3]", "broadcasting")
+
+
+def test_mnist_loss_forgetting_sigmoid(capsys):
+    fails_with(capsys, "mnist_loss", lambda p, t: torch.where(t == 1, 1 - p, p).mean(), "sigmoid")
+
+
+def test_mnist_loss_swapped_cases(capsys):
+    fails_with(capsys, "mnist_loss", lambda p, t: torch.where(t == 1, p.sigmoid(), 1 - p.sigmoid()).mean(), "swapped")
+
+
+def test_mnist_loss_that_breaks_gradients(capsys):
+    fails_with(capsys, "mnist_loss", lambda p, t: mnist_loss(p, t).item(), "Python number", "gradients")
+    fails_with(capsys, "mnist_loss", lambda p, t: mnist_loss(p.detach(), t), "`.backward()` cannot work")
+
+
+# ------------------------------------------------------------------ BasicOptim
+
+
+def test_basic_optim_with_no_grad_block_passes(capsys):
+    passes(capsys, "BasicOptim", BasicOptimNoGradBlock)
+
+
+def test_basic_optim_forgetting_no_grad(capsys):
+    class Opt(BasicOptim):
+        def step(self):
+            for p in self.params:
+                p -= p.grad * self.lr
+    fails_with(capsys, "BasicOptim", Opt, "it raised RuntimeError in `step`", "torch.no_grad()")
+
+
+def test_basic_optim_forgetting_zero_grad(capsys):
+    class Opt(BasicOptim):
+        def zero_grad(self):
+            pass
+    fails_with(capsys, "BasicOptim", Opt, "gradients are still there", "ADDS")
+
+
+def test_basic_optim_missing_zero_grad_method(capsys):
+    class Opt:
+        def __init__(self, params, lr):
+            self.params, self.lr = list(params), lr
+
+        def step(self):
+            for p in self.params:
+                p.data -= p.grad.data * self.lr
+    fails_with(capsys, "BasicOptim", Opt, "no method called `zero_grad`")
+
+
+def test_basic_optim_rebinding_instead_of_updating_in_place(capsys):
+    class Opt(BasicOptim):
+        def step(self):
+            for p in self.params:
+                p = p - p.grad * self.lr  # noqa: PLW2901 (the mistake under test)
+    fails_with(capsys, "BasicOptim", Opt, "did not change", "in place")
+
+
+def test_basic_optim_storing_the_generator(capsys):
+    class Opt(BasicOptim):
+        def __init__(self, params, lr):
+            self.params, self.lr = params, lr
+    fails_with(capsys, "BasicOptim", Opt, "list(params)")
+
+
+def test_basic_optim_wrong_sign_and_missing_lr(capsys):
+    class Up(BasicOptim):
+        def step(self):
+            for p in self.params:
+                p.data += p.grad.data * self.lr
+    class NoLr(BasicOptim):
+        def step(self):
+            for p in self.params:
+                p.data -= p.grad.data
+    fails_with(capsys, "BasicOptim", Up, "uphill")
+    fails_with(capsys, "BasicOptim", NoLr, "learning rate")
+
+
+# ------------------------------------------------------------------ cross_entropy
+
+
+def test_cross_entropy_library_function_passes(capsys):
+    passes(capsys, "cross_entropy", F.cross_entropy)
+
+
+def test_cross_entropy_naive_softmax_is_nan_on_large_logits(capsys):
+    def naive(z, t):
+        probs = z.exp() / z.exp().sum(1, keepdim=True)
+        return -probs[torch.arange(len(t)), t].log().mean()
+    out = fails_with(capsys, "cross_entropy", naive, "contains NaN", "log-sum-exp")
+    assert "ok  - 6 rows of 10 random logits" in out  # fine on small logits, only unstable
+
+
+def test_cross_entropy_forgetting_mean_or_sign_or_using_sum(capsys):
+    def per_item(z, t):
+        return -z.log_softmax(1)[torch.arange(len(t)), t]
+    fails_with(capsys, "cross_entropy", per_item, "`.mean()`")
+    fails_with(capsys, "cross_entropy", lambda z, t: -per_item(z, t).mean(), "flip the sign")
+    fails_with(capsys, "cross_entropy", lambda z, t: per_item(z, t).sum(), "rather than `.sum()`")
+
+
+def test_cross_entropy_normalizing_over_the_wrong_axis(capsys):
+    fails_with(capsys, "cross_entropy", lambda z, t: -z.log_softmax(0)[torch.arange(len(t)), t].mean(), "dim=1")
+
+
+def test_cross_entropy_targets_as_n_by_1(capsys):
+    def loss(z, t):
+        return -z.log_softmax(1)[torch.arange(len(t)), t.unsqueeze(1)].mean()  # indexes [N, N]
+    fails_with(capsys, "cross_entropy", loss, "expected 6.636, got 6.959", "[N, 1]")
+
+
+# ------------------------------------------------------------------ relu
+
+
+def test_relu_with_python_max(capsys):
+    fails_with(capsys, "relu", lambda x: max(x, 0), "ambiguous", "work on one number")
+
+
+def test_relu_returning_the_mask(capsys):
+    fails_with(capsys, "relu", lambda x: x > 0, "got torch.bool", "WHERE")
+    fails_with(capsys, "relu", lambda x: (x > 0).float(), "WHERE")
+
+
+def test_relu_abs_and_max_over_everything(capsys):
+    fails_with(capsys, "relu", lambda x: x.abs(), "become 0")
+    fails_with(capsys, "relu", lambda x: x.max().clamp_min(0.), "element by element")
+
+
+def test_relu_changing_the_input(capsys):
+    def inplace(x):
+        x[x < 0] = 0
+        return x
+    fails_with(capsys, "relu", inplace, "changed its input in place")
+
+
+# ------------------------------------------------------------------ count_params
+
+
+def test_count_params_counting_tensors(capsys):
+    fails_with(capsys, "count_params", lambda m: len(list(m.parameters())), "expected 785, got 2", "TENSORS")
+
+
+def test_count_params_forgetting_biases(capsys):
+    fails_with(capsys, "count_params",
+               lambda m: sum(p.numel() for n, p in m.named_parameters() if "bias" not in n), "biases")
+
+
+def test_count_params_returning_a_tensor(capsys):
+    fails_with(capsys, "count_params", lambda m: torch.tensor(count_params(m)), "int(...)")
+
+
+def test_count_params_leaves_global_random_state_alone(capsys):
+    torch.manual_seed(0)
+    a = torch.rand(2)
+    torch.manual_seed(0)
+    helpers.check("count_params", count_params)
+    capsys.readouterr()
+    assert torch.equal(torch.rand(2), a)
