@@ -12,6 +12,7 @@ import warnings
 warnings.filterwarnings("ignore", message=".*torch.jit.script.* is deprecated", category=FutureWarning)
 
 from helpers.data import MNISTUnavailableError, cache_dir, ensure_idx, get_mnist, load_mnist
+from helpers.exercises import check
 from helpers.results import BelowFloorError, load_results, record_result
 from helpers.runtime import get_device, pick, quick_mode, seed_everything, setup
 from helpers.training import accuracy, cross_entropy, draw_sgd_loop, evaluate, fit, log_softmax, plot_history
@@ -20,5 +21,6 @@ __all__ = [
     "MNISTUnavailableError", "cache_dir", "ensure_idx", "get_mnist", "load_mnist",
     "BelowFloorError", "load_results", "record_result",
     "get_device", "pick", "quick_mode", "seed_everything", "setup",
+    "check",
     "accuracy", "cross_entropy", "draw_sgd_loop", "evaluate", "fit", "log_softmax", "plot_history",
 ]
