@@ -13,6 +13,8 @@ warnings.filterwarnings("ignore", message=".*torch.jit.script.* is deprecated", 
 
 from helpers.data import MNISTUnavailableError, cache_dir, ensure_idx, get_mnist, load_mnist
 from helpers.exercises import check
+from helpers.plots import (class_counts, confusion_matrix, most_wrong, pixel_heatmap, plot_class_counts,
+                           plot_confusion_matrix, show_images, show_most_wrong)
 from helpers.results import BelowFloorError, load_results, record_result
 from helpers.runtime import get_device, pick, quick_mode, seed_everything, setup
 from helpers.training import accuracy, cross_entropy, draw_sgd_loop, evaluate, fit, log_softmax, plot_history
@@ -22,5 +24,7 @@ __all__ = [
     "BelowFloorError", "load_results", "record_result",
     "get_device", "pick", "quick_mode", "seed_everything", "setup",
     "check",
+    "class_counts", "confusion_matrix", "most_wrong", "pixel_heatmap", "plot_class_counts",
+    "plot_confusion_matrix", "show_images", "show_most_wrong",
     "accuracy", "cross_entropy", "draw_sgd_loop", "evaluate", "fit", "log_softmax", "plot_history",
 ]
