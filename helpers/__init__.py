@@ -13,6 +13,7 @@ warnings.filterwarnings("ignore", message=".*torch.jit.script.* is deprecated", 
 
 from helpers.data import MNISTUnavailableError, cache_dir, ensure_idx, get_mnist, load_mnist
 from helpers.exercises import check
+from helpers.interactive import digit_explorer, draw_digit, lr_explorer
 from helpers.plots import (class_counts, confusion_matrix, most_wrong, pixel_heatmap, plot_class_counts,
                            plot_confusion_matrix, show_images, show_most_wrong)
 from helpers.results import BelowFloorError, load_results, record_result
@@ -25,7 +26,7 @@ __all__ = [
     "MNISTUnavailableError", "cache_dir", "ensure_idx", "get_mnist", "load_mnist",
     "BelowFloorError", "load_results", "record_result",
     "get_device", "pick", "quick_mode", "seed_everything", "setup",
-    "check",
+    "check", "digit_explorer", "draw_digit", "lr_explorer",
     "class_counts", "confusion_matrix", "most_wrong", "pixel_heatmap", "plot_class_counts",
     "plot_confusion_matrix", "show_images", "show_most_wrong",
     "distances_to_means", "l1_distance", "mean_digits", "nearest_mean", "per_class_accuracy", "rmse_distance",
