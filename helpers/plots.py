@@ -252,6 +252,9 @@ def plot_class_counts(counts: pd.DataFrame | pd.Series, ax: Any = None, title: s
         ax.set_title(title)
     if counts.shape[1] == 1 and ax.get_legend() is not None:
         ax.get_legend().remove()
+    elif counts.shape[1] > 1:  # legend in a row above the bars, never over them
+        ax.set_ylim(0, float(counts.to_numpy().max()) * 1.25)
+        ax.legend(loc="upper center", ncols=counts.shape[1], frameon=False)
     ax.grid(axis="y", alpha=0.3)
     return ax
 
