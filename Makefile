@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: notebooks test setup data lab bench clean-data
+.PHONY: notebooks test setup data lab bench clean-data browser-test chromium
 
 notebooks: data
 	$(BIN)/python -m helpers run
@@ -31,3 +31,18 @@ lab: data
 
 bench: data
 	$(BIN)/python tests/benchmark_data.py
+
+# Real-browser test of the interactive widgets (tests/browser/): JupyterLab + headless
+# Debian Chromium driven by Playwright. Installs chromium with apt-get if it is missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BROWSER_STAMP := $(VENV)/.browser-installed
+
+browser-test: data chromium $(BROWSER_STAMP)
+	$(BIN)/python -m pytest tests/browser/browser_interactive.py -v
+
+chromium:
+	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver; }
+
+$(BROWSER_STAMP): tests/browser/requirements.txt $(STAMP)
+	$(BIN)/python -m pip install -q -r tests/browser/requirements.txt
+	touch $@

@@ -281,6 +281,7 @@ def digit_explorer(x: Any, y: Any, means: Any, classes: Sequence[Any] | None = N
     text = widgets.HTML()
     text.add_class("mnist-digit-summary")
     image = widgets.Image(format="png")
+    image.add_class("mnist-digit-plot")
 
     def update(*_: Any) -> None:
         i = slider.value
@@ -490,6 +491,7 @@ def draw_digit(models: Mapping[str, Callable[[Tensor], Any]], classes: Sequence[
     text = widgets.HTML("<b>Draw a digit in the black square (hold the mouse button down), then let go.</b>")
     text.add_class("mnist-draw-summary")
     image = widgets.Image(format="png")
+    image.add_class("mnist-draw-plot")
 
     def update(*_: Any) -> None:
         px = canvas.pixels
