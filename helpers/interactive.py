@@ -455,7 +455,11 @@ export default { render };
 
 
 def _canvas_class():
-    import anywidget
+    try:
+        import anywidget
+    except ImportError:  # e.g. on Colab, which has ipywidgets but not anywidget
+        raise ImportError("draw_digit needs the anywidget package for its canvas: run `%pip install anywidget` "
+                          "in a cell, then run this cell again.") from None
     import traitlets
 
     class DrawCanvas(anywidget.AnyWidget):

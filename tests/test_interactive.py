@@ -250,3 +250,10 @@ def test_draw_digit_reports_a_broken_model_in_the_widget():
 def test_draw_digit_bad_input():
     with pytest.raises(ValueError, match="dict of name"):
         helpers.draw_digit([lambda x: x])
+
+
+def test_draw_digit_says_what_to_install_without_anywidget(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "anywidget", None)  # makes `import anywidget` fail
+    with pytest.raises(ImportError, match="pip install anywidget"):
+        helpers.draw_digit({"m": lambda x: torch.zeros(len(x), 10)})
