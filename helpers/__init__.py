@@ -21,7 +21,7 @@ from helpers.runtime import get_device, pick, quick_mode, seed_everything, setup
 from helpers.similarity import (distances_to_means, l1_distance, mean_digits, nearest_mean, per_class_accuracy,
                                 rmse_distance)
 from helpers.summary import (count_params, fastai_history, missing_notebooks, plot_accuracy_vs_time, pretrained_available,
-                             subset_folder, summary_table)
+                             step_costs, subset_folder, summary_table)
 from helpers.training import accuracy, cross_entropy, draw_sgd_loop, evaluate, fit, log_softmax, plot_history
 
 __all__ = [
@@ -29,7 +29,7 @@ __all__ = [
     "BelowFloorError", "load_results", "record_result",
     "get_device", "pick", "quick_mode", "seed_everything", "setup",
     "count_params", "fastai_history", "missing_notebooks", "plot_accuracy_vs_time", "pretrained_available",
-    "subset_folder", "summary_table",
+    "step_costs", "subset_folder", "summary_table",
     "check", "digit_explorer", "draw_digit", "lr_explorer",
     "class_counts", "confusion_matrix", "most_wrong", "pixel_heatmap", "plot_class_counts",
     "plot_confusion_matrix", "show_images", "show_most_wrong",

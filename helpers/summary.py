@@ -24,7 +24,7 @@ import torch.nn as nn
 # The notebooks that record results, in order, and what each one trains.
 EXPECTED_NOTEBOOKS: dict[str, str] = {
     "02_pixel_similarity": "mean digit, pixel distance",
-    "03_sgd": "linear model trained with SGD",
+    "03_sgd_from_scratch": "linear model trained with SGD",
     "04_mlp": "multi-layer perceptron",
     "05_resnet18": "fastai resnet18",
 }
@@ -182,3 +182,38 @@ def fastai_history(learn) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=names[: len(rows[0])] if rows else names)
     df.index.name = "epoch"
     return df
+
+
+def step_costs(table: pd.DataFrame, task: str) -> pd.DataFrame:
+    """For one task: each method against the best one before it (in notebook order).
+
+    Columns: method, accuracy, error (1 - accuracy), fewer_mistakes (how many times fewer
+    errors than the best earlier method), time_x and params_x (how many times more training
+    time and parameters). The first row has nothing to compare with (NaN).
+
+    >>> df = pd.DataFrame(dict(task=["3 vs 7"] * 2, method=["a", "b"], accuracy=[0.9, 0.95],
+    ...                        train_seconds=[1.0, 10.0], params=[10, 100], device="cpu", notebook=["02", "03"]))
+    >>> step_costs(df, "3 vs 7")[["method", "fewer_mistakes", "time_x", "params_x"]].values.tolist()[1]
+    ['b', 2.0, 10.0, 10.0]
+    """
+    if task not in set(table["task"]):
+        raise ValueError(f"No results for task {task!r}; the table has {sorted(set(table['task']))}.")
+    rows = table[table["task"] == task].reset_index(drop=True)
+    out = []
+    best = None
+    for _, r in rows.iterrows():
+        err = 1 - float(r["accuracy"])
+        row = {"method": r["method"], "accuracy": float(r["accuracy"]), "error": err,
+               "fewer_mistakes": float("nan"), "time_x": float("nan"), "params_x": float("nan")}
+        if best is not None:
+            row["fewer_mistakes"] = (1 - best["accuracy"]) / err if err > 0 else float("inf")
+            t0, t1 = best["train_seconds"], r["train_seconds"]
+            if pd.notna(t0) and pd.notna(t1) and t0 > 0:
+                row["time_x"] = float(t1) / float(t0)
+            p0, p1 = best["params"], r["params"]
+            if pd.notna(p0) and pd.notna(p1) and p0 > 0:
+                row["params_x"] = float(p1) / float(p0)
+        out.append(row)
+        if best is None or r["accuracy"] > best["accuracy"]:
+            best = r
+    return pd.DataFrame(out)

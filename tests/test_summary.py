@@ -22,9 +22,9 @@ def _results() -> pd.DataFrame:
              value=0.986, train_seconds=286.0, params=11708992, device="cpu", mode="full"),
         dict(notebook="02_pixel_similarity", method="mean digit (L1)", task="3 vs 7", metric="accuracy",
              value=0.9511, train_seconds=None, params=None, device="cpu", mode="full"),
-        dict(notebook="03_sgd", method="linear", task="3 vs 7", metric="accuracy",
+        dict(notebook="03_sgd_from_scratch", method="linear", task="3 vs 7", metric="accuracy",
              value=0.97, train_seconds=2.0, params=785, device="cpu", mode="full"),
-        dict(notebook="03_sgd", method="linear", task="3 vs 7", metric="loss",
+        dict(notebook="03_sgd_from_scratch", method="linear", task="3 vs 7", metric="loss",
              value=0.1, train_seconds=2.0, params=785, device="cpu", mode="full"),
     ]
     return pd.DataFrame(rows, columns=helpers.results.COLUMNS)
@@ -139,3 +139,18 @@ def test_fastai_history():
     assert df.index.name == "epoch"
     with pytest.raises(ValueError, match="Learner"):
         helpers.fastai_history(object())
+
+
+def test_step_costs_compares_with_best_earlier_method():
+    table = pd.DataFrame(dict(
+        task=["3 vs 7"] * 3, method=["a", "b", "c"], accuracy=[0.95, 0.90, 0.99],
+        train_seconds=[2.0, 1.0, 20.0], params=[100, 10, 1000], device="cpu", notebook=["02", "03", "04"]))
+    steps = helpers.step_costs(table, "3 vs 7")
+    assert steps["method"].tolist() == ["a", "b", "c"]
+    assert pd.isna(steps.loc[0, "fewer_mistakes"])
+    assert steps.loc[1, "fewer_mistakes"] == pytest.approx(0.5)       # b is worse than a
+    assert steps.loc[2, "fewer_mistakes"] == pytest.approx(5.0)       # c vs a (the best so far): 5% -> 1% errors
+    assert steps.loc[2, "time_x"] == pytest.approx(10.0)
+    assert steps.loc[2, "params_x"] == pytest.approx(10.0)
+    with pytest.raises(ValueError, match="No results for task"):
+        helpers.step_costs(table, "all 10 digits")
