@@ -159,7 +159,10 @@ def plot_accuracy_vs_time(table: pd.DataFrame, ax=None, min_seconds: float = 0.1
     ax.set_xlabel(f"training time, seconds (log scale; no training drawn at {min_seconds} s)")
     ax.set_ylabel("accuracy on held-out images")
     ax.grid(True, alpha=0.3)
-    ax.legend(title="task", loc="lower right")
+    if len(table):
+        ax.legend(title="task", loc="lower right")
+    else:
+        ax.text(0.5, 0.5, "no results yet", transform=ax.transAxes, ha="center", va="center", color="grey")
     return ax
 
 

@@ -154,3 +154,10 @@ def test_step_costs_compares_with_best_earlier_method():
     assert steps.loc[2, "params_x"] == pytest.approx(10.0)
     with pytest.raises(ValueError, match="No results for task"):
         helpers.step_costs(table, "all 10 digits")
+
+
+def test_plot_accuracy_vs_time_empty_table_says_so():
+    empty = helpers.summary_table(pd.DataFrame(columns=helpers.results.COLUMNS))
+    ax = helpers.plot_accuracy_vs_time(empty)
+    assert [t.get_text() for t in ax.texts] == ["no results yet"]
+    assert ax.get_legend() is None
