@@ -211,6 +211,7 @@ def plot_history(
     >>> plot_history({"randn init": h1, "nn.Linear init": h2})   # doctest: +SKIP
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     if isinstance(histories, Mapping) and "epoch" in histories and not isinstance(histories["epoch"], Mapping):
         runs: dict[str, Any] = {"": histories}
@@ -230,6 +231,7 @@ def plot_history(
         ys = list(h[key])
         xs = list(h.get("epoch", range(1, len(ys) + 1)))
         ax.plot(xs, ys, marker="o" if len(ys) <= 30 else None, markersize=3, label=label or None)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
     ax.set_ylabel({"valid_acc": "validation accuracy", "valid_loss": "validation loss",
                    "train_loss": "training loss"}.get(key, key))
