@@ -134,36 +134,39 @@ def missing_notebooks(results: pd.DataFrame, expected: Iterable[str] = EXPECTED_
     return [n for n in expected if n not in have]
 
 
-def plot_accuracy_vs_time(table: pd.DataFrame, ax=None, min_seconds: float = 0.1):
-    """Scatter accuracy against training time (log scale), one colour per task, labelled by method.
+def plot_accuracy_vs_time(table: pd.DataFrame, min_seconds: float = 0.1, figsize: tuple[float, float] = (10, 4)):
+    """Accuracy against training time (log scale), one panel per task, each point labelled by method.
 
     Methods that need no training (time 0 or missing) are drawn at `min_seconds`.
-    Returns the matplotlib Axes.
+    Returns the list of matplotlib Axes (one per task; one empty panel if there are no results).
 
-    >>> ax = plot_accuracy_vs_time(summary_table(load_results()))   # doctest: +SKIP
+    >>> axes = plot_accuracy_vs_time(summary_table(load_results()))   # doctest: +SKIP
     """
     import matplotlib.pyplot as plt
 
     for col in ("task", "method", "accuracy", "train_seconds"):
         if col not in table.columns:
             raise ValueError(f"plot_accuracy_vs_time needs summary_table(...)'s columns; missing {col!r}.")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 4))
-    markers = {"3 vs 7": "o", "all 10 digits": "s"}
-    for (task, rows), color in zip(table.groupby("task", sort=False), ["tab:blue", "tab:orange", "tab:green"]):
-        secs = rows["train_seconds"].fillna(0).clip(lower=min_seconds)
-        ax.scatter(secs, rows["accuracy"], label=task, color=color, marker=markers.get(task, "^"), s=40)
+    tasks = list(dict.fromkeys(table["task"]))
+    fig, axes = plt.subplots(1, max(len(tasks), 1), figsize=figsize, squeeze=False)
+    axes = list(axes[0])
+    if not tasks:
+        axes[0].text(0.5, 0.5, "no results yet", transform=axes[0].transAxes, ha="center", va="center", color="grey")
+    colors = {"3 vs 7": "tab:blue", "all 10 digits": "tab:orange"}
+    for ax, task in zip(axes, tasks):
+        rows = table[table["task"] == task]
+        secs = rows["train_seconds"].astype(float).fillna(0).clip(lower=min_seconds)
+        ax.scatter(secs, rows["accuracy"].astype(float), color=colors.get(task, "tab:green"), s=40)
         for x, y, m in zip(secs, rows["accuracy"], rows["method"]):
             ax.annotate(m, (x, y), textcoords="offset points", xytext=(5, -3), fontsize=7)
-    ax.set_xscale("log")
-    ax.set_xlabel(f"training time, seconds (log scale; no training drawn at {min_seconds} s)")
-    ax.set_ylabel("accuracy on held-out images")
-    ax.grid(True, alpha=0.3)
-    if len(table):
-        ax.legend(title="task", loc="lower right")
-    else:
-        ax.text(0.5, 0.5, "no results yet", transform=ax.transAxes, ha="center", va="center", color="grey")
-    return ax
+        ax.set_xscale("log")
+        ax.set_xlim(min_seconds / 2, max(float(secs.max()), 1.0) * 30)
+        ax.set_title(task)
+        ax.set_xlabel("training time, seconds (log scale)")
+        ax.grid(True, alpha=0.3)
+    axes[0].set_ylabel("accuracy on held-out images")
+    fig.tight_layout()
+    return axes
 
 
 def fastai_history(learn) -> pd.DataFrame:

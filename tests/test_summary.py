@@ -112,15 +112,15 @@ def test_missing_notebooks():
     assert helpers.missing_notebooks(pd.DataFrame()) == list(summary.EXPECTED_NOTEBOOKS)
 
 
-def test_plot_accuracy_vs_time_draws_every_result():
+def test_plot_accuracy_vs_time_one_panel_per_task():
     table = helpers.summary_table(_results())
-    ax = helpers.plot_accuracy_vs_time(table)
-    assert ax.get_xscale() == "log"
-    points = sum(len(c.get_offsets()) for c in ax.collections)
-    assert points == 3
-    xs = [x for c in ax.collections for x, _ in c.get_offsets()]
+    axes = helpers.plot_accuracy_vs_time(table)
+    assert [ax.get_title() for ax in axes] == ["3 vs 7", "all 10 digits"]
+    assert all(ax.get_xscale() == "log" for ax in axes)
+    assert [len(ax.collections[0].get_offsets()) for ax in axes] == [2, 1]
+    xs = [x for x, _ in axes[0].collections[0].get_offsets()]
     assert min(xs) == pytest.approx(0.1)  # the untrained method is drawn at min_seconds
-    assert {t.get_text() for t in ax.texts} == {"mean digit (L1)", "linear", "resnet18"}
+    assert {t.get_text() for ax in axes for t in ax.texts} == {"mean digit (L1)", "linear", "resnet18"}
     with pytest.raises(ValueError, match="accuracy"):
         helpers.plot_accuracy_vs_time(table.drop(columns="accuracy"))
 
@@ -158,6 +158,6 @@ def test_step_costs_compares_with_best_earlier_method():
 
 def test_plot_accuracy_vs_time_empty_table_says_so():
     empty = helpers.summary_table(pd.DataFrame(columns=helpers.results.COLUMNS))
-    ax = helpers.plot_accuracy_vs_time(empty)
-    assert [t.get_text() for t in ax.texts] == ["no results yet"]
-    assert ax.get_legend() is None
+    axes = helpers.plot_accuracy_vs_time(empty)
+    assert len(axes) == 1
+    assert [t.get_text() for t in axes[0].texts] == ["no results yet"]
