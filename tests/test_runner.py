@@ -1,0 +1,39 @@
+"""The main job's runner: runs notebooks in order, saves full-mode outputs, reports failures."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+
+from helpers.runner import run_notebooks
+
+
+def _notebook(path, source: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+def test_full_mode_saves_outputs_and_reports_failures(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MNIST_QUICK", "0")
+    good, bad = tmp_path / "01_good.ipynb", tmp_path / "02_bad.ipynb"
+    _notebook(good, "print(6 * 7)")
+    _notebook(bad, "1 / 0")
+    assert run_notebooks([str(good), str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "01_good.ipynb  ok" in out and "02_bad.ipynb   FAILED" in out and "ZeroDivisionError" in out
+    cell = json.loads(good.read_text())["cells"][0]
+    assert cell["execution_count"] == 1 and "".join(cell["outputs"][0]["text"]) == "42\n"
+    assert json.loads(bad.read_text())["cells"][0]["outputs"] == []  # a failed run is not saved
+
+
+def test_quick_mode_leaves_the_committed_outputs_alone(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MNIST_QUICK", "1")
+    nb = tmp_path / "01_x.ipynb"
+    _notebook(nb, "print('hi')")
+    before = nb.read_text()
+    assert run_notebooks([str(nb)]) == 0
+    assert nb.read_text() == before
+    assert "outputs not saved" in capsys.readouterr().out
