@@ -157,10 +157,16 @@ def plot_accuracy_vs_time(table: pd.DataFrame, min_seconds: float = 0.1, figsize
         rows = table[table["task"] == task]
         secs = rows["train_seconds"].astype(float).fillna(0).clip(lower=min_seconds)
         ax.scatter(secs, rows["accuracy"].astype(float), color=colors.get(task, "tab:green"), s=40)
-        for x, y, m in zip(secs, rows["accuracy"], rows["method"]):
-            ax.annotate(m, (x, y), textcoords="offset points", xytext=(5, -3), fontsize=7)
         ax.set_xscale("log")
         ax.set_xlim(min_seconds / 2, max(float(secs.max()), 1.0) * 30)
+        placed: list[tuple[float, float]] = []  # label anchors in pixels, to keep labels from overlapping
+        for x, y, m in sorted(zip(secs, rows["accuracy"].astype(float), rows["method"]), key=lambda r: -r[1]):
+            px, py = ax.transData.transform((x, y))
+            dy = -3
+            while any(abs(px - qx) < 120 and abs(py + dy - qy) < 9 for qx, qy in placed):
+                dy -= 9
+            placed.append((px, py + dy))
+            ax.annotate(m, (x, y), textcoords="offset points", xytext=(5, dy), fontsize=7)
         ax.set_title(task)
         ax.set_xlabel("training time, seconds (log scale)")
         ax.grid(True, alpha=0.3)
