@@ -392,15 +392,21 @@ def _check_basic_optim(cls: Any, rep: _Report) -> None:
                     "loop; store `list(params)` in __init__.")
         return None
 
+    def attempt(what: str, method: Callable[[], Any]) -> bool:
+        """Call one of the learner's methods; report what it raised and return False if it did."""
+        try:
+            _call(method)
+            return True
+        except _Raised as r:
+            rep.fail(what, r.message + ".", r.hint)
+            return False
+
     def one_round(round_no: int) -> bool:
         backward()
         before = [p.detach().clone() for p in (w, b)]
         grads = [p.grad.clone() for p in (w, b)]
         what = f"step() #{round_no} moves each parameter by -lr * grad"
-        try:
-            _call(opt.step)
-        except _Raised as r:
-            rep.fail(what, r.message + ".", r.hint)
+        if not attempt(what, opt.step):
             return False
         if not (w.is_leaf and b.is_leaf) or w.grad_fn is not None:
             rep.fail(what, "after step() the parameters are no longer plain leaf tensors (PyTorch recorded the update).",
@@ -429,10 +435,7 @@ def _check_basic_optim(cls: Any, rep: _Report) -> None:
                 return False
         rep.ok(what)
         what = f"zero_grad() #{round_no} clears the gradients"
-        try:
-            _call(opt.zero_grad)
-        except _Raised as r:
-            rep.fail(what, r.message + ".", r.hint)
+        if not attempt(what, opt.zero_grad):
             return False
         if any(p.grad is not None and p.grad.abs().sum() > 0 for p in (w, b)):
             rep.fail(what, "the gradients are still there after zero_grad().", stored_generator() or

@@ -56,6 +56,18 @@ def figure_to_png(fig: Any, dpi: int = 80) -> bytes:
     return buf.getvalue()
 
 
+def _summary_and_plot(name: str):
+    """The two outputs every widget here has: an HTML summary line and a PNG plot.
+
+    Their CSS classes (`mnist-<name>-summary`, `mnist-<name>-plot`) let the browser test find them."""
+    import ipywidgets as widgets
+
+    text, image = widgets.HTML(), widgets.Image(format="png")
+    text.add_class(f"mnist-{name}-summary")
+    image.add_class(f"mnist-{name}-plot")
+    return text, image
+
+
 def _fmt_lr(lr: float) -> str:
     return f"{lr:.0e}".replace("e-0", "e-")
 
@@ -183,10 +195,7 @@ def lr_explorer(lrs: Sequence[float] = DEFAULT_LRS, steps: int = 20, value: floa
                                         layout=widgets.Layout(width="420px"))
     step_slider = widgets.IntSlider(value=steps, min=1, max=max(60, steps), description="steps",
                                     continuous_update=False, layout=widgets.Layout(width="420px"))
-    text = widgets.HTML()
-    text.add_class("mnist-lr-summary")
-    image = widgets.Image(format="png")
-    image.add_class("mnist-lr-plot")
+    text, image = _summary_and_plot("lr")
 
     def update(*_: Any) -> None:
         run = sgd_quadratic(lr_slider.value, step_slider.value, seed)
@@ -278,10 +287,7 @@ def digit_explorer(x: Any, y: Any, means: Any, classes: Sequence[Any] | None = N
 
     slider = widgets.IntSlider(value=index, min=0, max=len(x) - 1, description="image #",
                                continuous_update=False, layout=widgets.Layout(width="500px"))
-    text = widgets.HTML()
-    text.add_class("mnist-digit-summary")
-    image = widgets.Image(format="png")
-    image.add_class("mnist-digit-plot")
+    text, image = _summary_and_plot("digit")
 
     def update(*_: Any) -> None:
         i = slider.value
@@ -492,10 +498,8 @@ def draw_digit(models: Mapping[str, Callable[[Tensor], Any]], classes: Sequence[
         from google.colab import output  # type: ignore[import-not-found]
         output.enable_custom_widget_manager()
     canvas = _canvas_class()()
-    text = widgets.HTML("<b>Draw a digit in the black square (hold the mouse button down), then let go.</b>")
-    text.add_class("mnist-draw-summary")
-    image = widgets.Image(format="png")
-    image.add_class("mnist-draw-plot")
+    text, image = _summary_and_plot("draw")
+    text.value = "<b>Draw a digit in the black square (hold the mouse button down), then let go.</b>"
 
     def update(*_: Any) -> None:
         px = canvas.pixels

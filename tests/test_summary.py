@@ -161,3 +161,15 @@ def test_plot_accuracy_vs_time_empty_table_says_so():
     axes = helpers.plot_accuracy_vs_time(empty)
     assert len(axes) == 1
     assert [t.get_text() for t in axes[0].texts] == ["no results yet"]
+
+
+def test_labels_of_nearby_points_do_not_overlap():
+    # The committed run's ten-digit panel: MLP and resnet18 sit a few pixels apart.
+    table = pd.DataFrame({"task": ["3 vs 7"] + ["all 10 digits"] * 4,
+                          "method": ["linear 3v7", "mean digit", "linear", "MLP", "resnet18"],
+                          "accuracy": [0.97, 0.6685, 0.9228, 0.9834, 0.9906],
+                          "train_seconds": [1.0, 0.1, 3.5, 12.2, 156.8]})
+    _, ax = helpers.plot_accuracy_vs_time(table)
+    offsets = {a.get_text(): a.xyann[1] for a in ax.texts}
+    assert offsets["resnet18"] == -3 and offsets["MLP"] < -3, "the lower of two close labels moves down"
+    assert offsets["linear"] == -3 and offsets["mean digit"] == -3  # points far from the others keep their place
