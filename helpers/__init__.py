@@ -1,38 +1,60 @@
-"""Shared helpers for the MNIST notebooks: data, device and seed, results, plots.
+"""What the MNIST notebooks share, grouped by the notebook that teaches or first uses it.
+
+Every notebook starts with `device = helpers.setup()` and gets its data with
+`helpers.get_mnist` (fastai-style PNG folders) or `helpers.load_mnist` (tensors).
 
 >>> import helpers
->>> path = helpers.get_mnist("sample")        # doctest: +SKIP
->>> x, y = helpers.load_mnist("full", "test")  # doctest: +SKIP
+>>> x, y = helpers.load_mnist("sample", "valid")
+>>> x.shape, y.unique().tolist()
+(torch.Size([2038, 28, 28]), [3, 7])
 """
 
-import warnings
+import importlib.util as _util
 
-# fastai (2.8) calls torch.jit.script on import, which torch 2.14 flags as deprecated;
-# the warning says nothing a learner can act on, so notebooks need not show it.
-warnings.filterwarnings("ignore", message=".*torch.jit.script.* is deprecated", category=FutureWarning)
+_missing = [name for name in ("torch", "numpy", "pandas", "matplotlib") if _util.find_spec(name) is None]
+if _missing:
+    import sys as _sys
 
-from helpers.data import MNISTUnavailableError, cache_dir, ensure_idx, get_mnist, load_mnist
+    raise ModuleNotFoundError(
+        f"helpers needs {', '.join(_missing)}, which this Python ({_sys.executable}) lacks. "
+        "From the repository's root folder, run `make lab` (it sets up .venv and starts JupyterLab with it), "
+        "or install the course's packages into this Python: "
+        f"`{_sys.executable} -m pip install -r requirements.txt`.")
+
+# every notebook
+from helpers.runtime import pick, setup
+from helpers.data import get_mnist, load_mnist
+from helpers.results import record_results
 from helpers.exercises import check
-from helpers.interactive import digit_explorer, draw_digit, lr_explorer
-from helpers.plots import (class_counts, confusion_matrix, most_wrong, pixel_heatmap, plot_class_counts,
-                           plot_confusion_matrix, show_images, show_most_wrong)
-from helpers.results import BelowFloorError, load_results, record_result
-from helpers.runtime import get_device, pick, quick_mode, seed_everything, setup
-from helpers.similarity import (distances_to_means, l1_distance, mean_digits, nearest_mean, per_class_accuracy,
-                                rmse_distance)
-from helpers.summary import (count_params, fastai_history, missing_notebooks, plot_accuracy_vs_time, pretrained_available,
-                             step_costs, subset_folder, summary_table)
-from helpers.training import accuracy, cross_entropy, draw_sgd_loop, evaluate, fit, log_softmax, plot_history
+
+# 01 pixels
+from helpers.pixels import class_counts, pixel_heatmap
+
+# 02 pixel similarity
+from helpers.similarity import nearest_mean, per_class_accuracy
+from helpers.interactive import digit_explorer
+
+# 03 SGD from scratch
+from helpers.training import draw_sgd_loop, fit, plot_history
+from helpers.interactive import lr_explorer
+
+# 04 MLP
+from helpers.mistakes import show_most_wrong
+from helpers.interactive import draw_digit
+
+# 05 resnet18
+from helpers.resnet import pretrained_available
+
+# 07 summary
+from helpers.results import load_results
+from helpers.summary import plot_error_vs_time, step_costs, summary_table
 
 __all__ = [
-    "MNISTUnavailableError", "cache_dir", "ensure_idx", "get_mnist", "load_mnist",
-    "BelowFloorError", "load_results", "record_result",
-    "get_device", "pick", "quick_mode", "seed_everything", "setup",
-    "count_params", "fastai_history", "missing_notebooks", "plot_accuracy_vs_time", "pretrained_available",
-    "step_costs", "subset_folder", "summary_table",
-    "check", "digit_explorer", "draw_digit", "lr_explorer",
-    "class_counts", "confusion_matrix", "most_wrong", "pixel_heatmap", "plot_class_counts",
-    "plot_confusion_matrix", "show_images", "show_most_wrong",
-    "distances_to_means", "l1_distance", "mean_digits", "nearest_mean", "per_class_accuracy", "rmse_distance",
-    "accuracy", "cross_entropy", "draw_sgd_loop", "evaluate", "fit", "log_softmax", "plot_history",
+    "setup", "pick", "get_mnist", "load_mnist", "record_results", "check",
+    "pixel_heatmap", "class_counts",
+    "nearest_mean", "per_class_accuracy", "digit_explorer",
+    "fit", "plot_history", "draw_sgd_loop", "lr_explorer",
+    "show_most_wrong", "draw_digit",
+    "pretrained_available",
+    "load_results", "summary_table", "plot_error_vs_time", "step_costs",
 ]

@@ -1,30 +1,44 @@
-"""Record each notebook's results so the summary notebook can put them side by side.
+"""Each notebook records what its models reached, so notebook 07 can put them side by side.
 
-Each notebook writes `results/<mode>/<notebook>.json` (relative to where it runs, the
-`notebooks/` folder; `MNIST_RESULTS` moves it). Recording the same method and task again
-replaces the old line, so running a notebook twice never duplicates it. Full-mode and
-quick-mode results are kept apart, so a quick test run never overwrites a learner's.
+A notebook ends with one call to `record_results`, which writes
+`results/<mode>/<notebook>.json` next to the notebook (`MNIST_RESULTS` moves the folder).
+Recording a notebook again replaces its file, so a re-run never duplicates a line.
+Full-mode and quick-mode results are kept apart, so a quick test run never overwrites
+a learner's full run.
 
->>> record_result("02_pixel_similarity", method="mean digit (L1)", task="3 vs 7",
-...               value=0.9511, floor=0.9)          # doctest: +SKIP
->>> load_results()[["method", "task", "value"]]     # doctest: +SKIP
+The package also ships the results of the reference run (`reference_results.json`, a
+full run on a 2-core CPU), so notebook 07 has something to show even when it runs alone,
+as it does on Colab; `load_results` returns both, labelled.
+
+>>> import tempfile, os
+>>> os.environ["MNIST_RESULTS"] = tempfile.mkdtemp()
+>>> table = record_results("02_demo", [dict(task="3 vs 7", method="mean digit (L1)", value=0.95111,
+...                                         train_seconds=0.01, params=1568)], device="cpu")
+>>> table[["task", "method", "value"]].values.tolist()
+[['3 vs 7', 'mean digit (L1)', 0.9511]]
+>>> sorted(set(load_results()["run"]))
+['reference run: 2-core CPU, full mode', 'your run']
+>>> del os.environ["MNIST_RESULTS"]
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import uuid
+from collections.abc import Iterable, Mapping
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from helpers.runtime import quick_mode
 
-COLUMNS = ["notebook", "method", "task", "metric", "value", "train_seconds", "params", "device", "mode"]
-
-
-class BelowFloorError(AssertionError):
-    """A result came out below the floor its notebook promises."""
+COLUMNS = ["notebook", "task", "method", "metric", "value", "train_seconds", "params", "device", "mode", "run"]
+YOUR_RUN = "your run"
+REFERENCE_FILE = "reference_results.json"
 
 
 def results_dir(mode: str | None = None) -> Path:
@@ -33,49 +47,108 @@ def results_dir(mode: str | None = None) -> Path:
     return Path(os.environ.get("MNIST_RESULTS") or "results") / mode
 
 
-def record_result(
-    notebook: str,
-    method: str,
-    task: str,
-    value: float,
-    metric: str = "accuracy",
-    train_seconds: float | None = None,
-    params: int | None = None,
-    device: str | None = None,
-    floor: float | None = None,
-) -> dict:
-    """Save one result of `notebook`; raise `BelowFloorError` if `value < floor`.
+def _number(row: Mapping[str, Any], key: str, where: str) -> float | None:
+    value = row.get(key)
+    if value is None:
+        return None
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: {key} must be a number, got {value!r}.") from None
+    if not math.isfinite(x):
+        raise ValueError(f"{where}: {key} is {x}, not a finite number, so nothing was recorded. "
+                         "A NaN usually means the training diverged: try a smaller learning rate.")
+    return x
 
-    >>> record_result("03_sgd", method="linear", task="3 vs 7", value=0.97)  # doctest: +SKIP
-    """
-    mode = "quick" if quick_mode() else "full"
-    row = {
-        "notebook": notebook, "method": method, "task": task, "metric": metric,
-        "value": round(float(value), 4),
-        "train_seconds": None if train_seconds is None else round(float(train_seconds), 1),
-        "params": None if params is None else int(params),
-        "device": None if device is None else str(device), "mode": mode,
-    }
-    path = results_dir(mode) / f"{notebook}.json"
+
+def _clean_row(notebook: str, row: Mapping[str, Any], device: str | None, mode: str) -> dict:
+    where = f"record_results({notebook!r}), result {dict(row).get('method', '?')!r}"
+    unknown = set(row) - {"task", "method", "value", "metric", "train_seconds", "params"}
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {sorted(unknown)}; use task, method, value, "
+                         "and optionally metric, train_seconds, params.")
+    for key in ("task", "method"):
+        if not isinstance(row.get(key), str) or not row[key]:
+            raise ValueError(f"{where}: {key} must be a non-empty string, got {row.get(key)!r}.")
+    value = _number(row, "value", where)
+    if value is None:
+        raise ValueError(f"{where}: value is missing.")
+    seconds, params = _number(row, "train_seconds", where), _number(row, "params", where)
+    return {"notebook": notebook, "task": row["task"], "method": row["method"],
+            "metric": row.get("metric", "accuracy"), "value": round(value, 4),
+            "train_seconds": None if seconds is None else round(seconds, 2),
+            "params": None if params is None else int(params),
+            "device": None if device is None else str(device), "mode": mode}
+
+
+def _write_json(path: Path, data: Any) -> None:
+    """Write `data` as JSON under a unique temporary name, then move it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = json.loads(path.read_text()) if path.exists() else []
-    rows = [r for r in rows if (r["method"], r["task"], r["metric"]) != (method, task, metric)] + [row]
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(rows, indent=1) + "\n")
-    os.replace(tmp, path)
-    if floor is not None and value < floor:
-        raise BelowFloorError(f"{method} on {task}: {metric} {value:.4f} is below its floor {floor} ({mode} mode)")
-    return row
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        tmp.write_text(json.dumps(data, indent=1, allow_nan=False) + "\n")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
-def load_results(mode: str | None = None) -> pd.DataFrame:
-    """Every recorded result of `mode` as a DataFrame, in notebook order.
+def record_results(notebook: str, results: Iterable[Mapping[str, Any]], device: Any = None) -> pd.DataFrame:
+    """Save every result of `notebook` (replacing what it recorded before); return them as a table.
 
-    Raises FileNotFoundError, saying which notebooks to run, when nothing is recorded.
+    Each result is a dict with `task`, `method`, `value` (an accuracy unless `metric` says
+    otherwise) and optionally `train_seconds` and `params`. A value that is NaN or infinite
+    raises ValueError and nothing is written. Called once, at the end of notebooks 02 to 06.
+
+    >>> record_results("03_demo", [dict(task="3 vs 7", method="linear", value=float("nan"))])
+    Traceback (most recent call last):
+    ...
+    ValueError: record_results('03_demo'), result 'linear': value is nan, not a finite number, so nothing was recorded. A NaN usually means the training diverged: try a smaller learning rate.
     """
-    folder = results_dir(mode)
-    files = sorted(folder.glob("*.json"))
-    if not files:
-        raise FileNotFoundError(f"No results in {folder}: run notebooks 02 to 05 first, then this one.")
-    rows = [r for f in files for r in json.loads(f.read_text())]
-    return pd.DataFrame(rows, columns=COLUMNS)
+    if not isinstance(notebook, str) or not notebook:
+        raise ValueError(f"notebook must be the notebook's name, e.g. '03_sgd_from_scratch', got {notebook!r}.")
+    if isinstance(results, Mapping):
+        raise ValueError("results must be a list of dicts, one per result: wrap a single dict in [ ].")
+    mode = "quick" if quick_mode() else "full"
+    device = getattr(device, "type", device)
+    rows = [_clean_row(notebook, r, device, mode) for r in results]
+    keys = [(r["task"], r["method"], r["metric"]) for r in rows]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"record_results({notebook!r}): the same task and method appear twice; give each a "
+                         "method name of its own.")
+    _write_json(results_dir(mode) / f"{notebook}.json", rows)
+    return pd.DataFrame(rows)[["task", "method", "value", "train_seconds", "params", "device"]]
+
+
+def reference_results() -> tuple[str, pd.DataFrame]:
+    """The reference run shipped with the package: its label and its results.
+
+    >>> label, ref = reference_results()
+    >>> label, "07_summary" in set(ref["notebook"])
+    ('reference run: 2-core CPU, full mode', False)
+    """
+    data = json.loads(resources.files("helpers").joinpath(REFERENCE_FILE).read_text())
+    label = f"reference run: {data['machine']}, {data['mode']} mode"
+    df = pd.DataFrame(data["results"]).assign(run=label)
+    return label, df.reindex(columns=COLUMNS)
+
+
+def load_results(mode: str | None = None, reference: bool = True) -> pd.DataFrame:
+    """Your recorded results of `mode` (in notebook order) and, if `reference`, the reference run's.
+
+    The column `run` says which is which. Used in notebook 07. Without any results of your
+    own you get the reference run only, and an empty table if `reference=False`.
+
+    >>> load_results(reference=False).columns.tolist() == COLUMNS
+    True
+    """
+    frames = []
+    for path in sorted(results_dir(mode).glob("*.json")):
+        try:
+            rows = json.loads(path.read_text())
+        except ValueError:
+            raise ValueError(f"{path} is not valid JSON: delete it and re-run its notebook.") from None
+        frames.append(pd.DataFrame(rows).assign(run=YOUR_RUN))
+    if reference:
+        frames.append(reference_results()[1])
+    frames = [f.reindex(columns=COLUMNS) for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)

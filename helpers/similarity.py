@@ -1,4 +1,4 @@
-"""The pixel-similarity baseline: mean digits and distances, with shape checks.
+"""Notebook 02 (pixel similarity): mean digits and distances, with shape checks.
 
 The "ideal" digit of a class is the mean of its training images; a new image gets the
 class whose ideal digit is nearest, by mean absolute difference (L1) or root mean
@@ -6,18 +6,18 @@ squared error (RMSE, from L2). Broadcasting does the work over whole batches, an
 functions check shapes first, so a mistake gives a clear message instead of a tensor
 of a surprising shape.
 
->>> x, y = load_mnist("full", "train")                       # doctest: +SKIP
->>> means = mean_digits(x, y)          # [10, 28, 28], floats 0..1   # doctest: +SKIP
->>> xt, yt = load_mnist("full", "test")                      # doctest: +SKIP
->>> preds, dists = nearest_mean(xt, means, metric="rmse")    # doctest: +SKIP
->>> (preds == yt).float().mean()                             # doctest: +SKIP
+>>> from helpers.data import load_mnist
+>>> x, y = load_mnist("full", "train")
+>>> means = mean_digits(x, y)          # [10, 28, 28], floats 0..1
+>>> xt, yt = load_mnist("full", "test")
+>>> preds, dists = nearest_mean(xt, means, metric="rmse")
+>>> (preds == yt).float().mean()
 tensor(0.8203)
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import pandas as pd
 import torch
@@ -28,6 +28,8 @@ METRICS = ("l1", "rmse")
 
 def to_float(images: Tensor) -> Tensor:
     """Images as float32: uint8 pixels 0..255 are scaled to 0..1, floats are kept as they are.
+
+    The one input converter of the package (the widgets and plots use it too).
 
     >>> to_float(torch.tensor([0, 255], dtype=torch.uint8)).tolist()
     [0.0, 1.0]
@@ -134,7 +136,7 @@ def distances_to_means(images: Tensor, means: Tensor, metric: str = "l1", chunk:
 
 def nearest_mean(images: Tensor, means: Tensor, metric: str = "l1",
                  classes: Sequence[int] | None = None) -> tuple[Tensor, Tensor]:
-    """Classify each image as the class of its nearest mean digit.
+    """Classify each image as the class of its nearest mean digit. Used in notebook 02.
 
     Returns `(preds [N], dists [N, C])`. `classes` names the class of each mean (default
     0..C-1), so with means of 3 and 7 pass `classes=[3, 7]`.
@@ -151,7 +153,7 @@ def nearest_mean(images: Tensor, means: Tensor, metric: str = "l1",
 
 
 def per_class_accuracy(preds: Tensor, targets: Tensor) -> pd.DataFrame:
-    """Accuracy for each true class: a table with columns images, correct, accuracy.
+    """Accuracy for each true class: a table with columns images, correct, accuracy. Used in notebook 02.
 
     >>> per_class_accuracy(torch.tensor([3, 7, 7]), torch.tensor([3, 7, 3])).accuracy.tolist()
     [0.5, 1.0]
@@ -185,14 +187,3 @@ def margin(dists: Tensor, targets: Tensor, classes: Sequence[int] | None = None)
     idx = torch.tensor([col[c] for c in targets.tolist()])
     own = dists[torch.arange(dists.shape[0]), idx]
     return (own - dists.min(dim=1).values).clamp(min=0)
-
-
-def describe(t: Any) -> str:
-    """Shape, dtype and value range of a tensor in one line (handy in teaching cells).
-
-    >>> describe(torch.zeros(2, 3))
-    'shape [2, 3], dtype torch.float32, values 0.0 .. 0.0'
-    """
-    if not isinstance(t, Tensor):
-        raise ValueError(f"describe expects a tensor, got {type(t).__name__}.")
-    return f"shape {list(t.shape)}, dtype {t.dtype}, values {t.min().item()} .. {t.max().item()}"

@@ -1,19 +1,16 @@
-"""Training helpers: a stable cross-entropy, a small fit loop with a history, plots.
+"""Notebook 03 (SGD from scratch): the training loop, its history, and pictures of it.
 
-Notebook 03 writes each of these pieces by hand first (that is the lesson); later
-notebooks import them from here so they can focus on the model.
+Notebook 03 writes the loop by hand (that is the lesson); notebook 04 reuses this copy of
+it, `fit`, so it can focus on the model.
 
->>> import torch
->>> from torch import nn
 >>> from torch.utils.data import DataLoader, TensorDataset
+>>> _ = torch.manual_seed(0)
 >>> x, y = torch.randn(64, 4), torch.randint(0, 3, (64,))
 >>> dl = DataLoader(TensorDataset(x, y), batch_size=16)
 >>> model = nn.Linear(4, 3)
->>> hist = fit(model, dl, dl, cross_entropy, torch.optim.SGD(model.parameters(), lr=0.1), epochs=2)
->>> sorted(hist)
-['epoch', 'seconds', 'train_loss', 'valid_acc', 'valid_loss']
->>> len(hist["valid_acc"])
-2
+>>> hist = fit(model, dl, dl, nn.functional.cross_entropy, torch.optim.SGD(model.parameters(), lr=0.1), epochs=2)
+>>> sorted(hist), len(hist["valid_acc"])
+(['epoch', 'seconds', 'train_loss', 'valid_acc', 'valid_loss'], 2)
 """
 
 from __future__ import annotations
@@ -29,50 +26,7 @@ History = dict[str, list[float]]
 HISTORY_KEYS = ("epoch", "train_loss", "valid_loss", "valid_acc", "seconds")
 
 
-# ------------------------------------------------------------------ losses and metrics
-
-
-def log_softmax(logits: Tensor) -> Tensor:
-    """Log of softmax along the last axis, computed stably with the log-sum-exp trick.
-
-    Subtracting each row's maximum first means `exp` never sees a number above 0,
-    so it cannot overflow (the result is mathematically unchanged).
-
-    >>> log_softmax(torch.tensor([[1000., 0.]])).tolist()
-    [[0.0, -1000.0]]
-    """
-    m = logits.max(dim=-1, keepdim=True).values
-    return logits - m - (logits - m).exp().sum(dim=-1, keepdim=True).log()
-
-
-def cross_entropy(logits: Tensor, targets: Tensor) -> Tensor:
-    """Mean cross-entropy of raw scores `logits [N, C]` against class indices `targets [N]`.
-
-    Written by hand (log-softmax via log-sum-exp, then pick each row's target column);
-    equal to `torch.nn.functional.cross_entropy` and finite even for logits of +-1000.
-
-    >>> logits = torch.tensor([[2.0, 0.0, -1.0], [0.0, 3.0, 0.0]])
-    >>> round(cross_entropy(logits, torch.tensor([0, 1])).item(), 4)
-    0.1324
-    """
-    if not isinstance(logits, Tensor) or not isinstance(targets, Tensor):
-        raise ValueError("cross_entropy expects two tensors: logits [N, C] and targets [N].")
-    if logits.ndim != 2:
-        raise ValueError(f"logits must have shape [N, C] (one row of C class scores per item), got {list(logits.shape)}.")
-    if targets.ndim == 2 and targets.shape[1] == 1:
-        raise ValueError(f"targets must have shape [N], got {list(targets.shape)}: "
-                         "drop the extra axis with targets.squeeze(1) (or build labels as a 1-d tensor).")
-    if targets.ndim != 1 or targets.shape[0] != logits.shape[0]:
-        raise ValueError(f"targets must have shape [N] = [{logits.shape[0]}] to match logits {list(logits.shape)}, "
-                         f"got {list(targets.shape)}.")
-    if targets.dtype.is_floating_point or targets.dtype == torch.bool:
-        raise ValueError(f"targets must be class indices of an integer dtype (int64), got {targets.dtype}: "
-                         "use targets.long().")
-    n, c = logits.shape
-    if n and (targets.min() < 0 or targets.max() >= c):
-        raise ValueError(f"targets must be class indices between 0 and {c - 1} (logits have {c} columns), "
-                         f"got values from {targets.min().item()} to {targets.max().item()}.")
-    return -log_softmax(logits)[torch.arange(n), targets].mean()
+# ------------------------------------------------------------------ the metric
 
 
 def accuracy(preds: Tensor, targets: Tensor) -> Tensor:
@@ -114,7 +68,7 @@ def fit(
     device: torch.device | str | None = None,
     verbose: bool = False,
 ) -> History:
-    """Train `model` for `epochs` passes over `train_dl` and return the history.
+    """Train `model` for `epochs` passes over `train_dl` and return the history. Taught in notebook 03.
 
     Each step is the SGD loop: predict, loss, `backward`, `opt.step()`, `opt.zero_grad()`.
     `opt` is anything with `step()` and `zero_grad()` (a torch optimizer or your own).
@@ -123,9 +77,15 @@ def fit(
     "train_loss" (mean over the epoch's batches), "valid_loss", "valid_acc" and
     "seconds" (wall time of the epoch, evaluation included).
 
-    >>> hist = fit(model, train_dl, valid_dl, cross_entropy, opt, epochs=5)  # doctest: +SKIP
-    >>> hist["valid_acc"][-1]                                                # doctest: +SKIP
-    0.92
+    Batches are moved to `device`; by default, the device of the model's parameters (for a
+    model written as a plain function, pass `device`). A model whose parameters sit on
+    another device than `device` is an error, not a silent slowdown:
+
+    >>> fit(nn.Linear(4, 3), [], [], nn.functional.cross_entropy, torch.optim.SGD(nn.Linear(1, 1).parameters()), 1,
+    ...     device="meta")
+    Traceback (most recent call last):
+    ...
+    ValueError: the model's parameters are on cpu but device is meta: move the model first, model.to(device).
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a whole number >= 1, got {epochs!r}.")
@@ -133,6 +93,7 @@ def fit(
         raise ValueError("opt must have step() and zero_grad() methods, e.g. torch.optim.SGD(model.parameters(), lr=0.1).")
     if not callable(loss_fn):
         raise ValueError("loss_fn must be a function loss_fn(preds, targets) -> scalar tensor.")
+    device = _check_device(model, device)
     hist: History = {k: [] for k in HISTORY_KEYS}
     for epoch in range(1, epochs + 1):
         t0 = time.perf_counter()
@@ -184,6 +145,21 @@ def evaluate(
     return total_loss / count, total_metric / count
 
 
+def _check_device(model: Any, device: torch.device | str | None) -> torch.device | None:
+    """The device to train on: `device`, or the model's own; an error if the two disagree."""
+    params = list(model.parameters()) if isinstance(model, nn.Module) else []
+    if not params:
+        return None if device is None else torch.device(device)
+    have = params[0].device
+    if device is None:
+        return have
+    device = torch.device(device)
+    if have.type != device.type:
+        raise ValueError(f"the model's parameters are on {have.type} but device is {device.type}: "
+                         "move the model first, model.to(device).")
+    return device
+
+
 def _to(x: Tensor, device: torch.device | str | None) -> Tensor:
     return x if device is None else x.to(device)
 
@@ -203,12 +179,15 @@ def plot_history(
     title: str | None = None,
     figsize: tuple[float, float] = (6, 3),
 ):
-    """Plot one history, or several on one axis (pass `{"label": history, ...}`).
+    """Plot one history from `fit`, or several on one axis (`{"label": history, ...}`). Used in notebook 03.
 
     `key` picks the curve: "valid_acc" (default), "valid_loss" or "train_loss".
     Returns the matplotlib Axes.
 
-    >>> plot_history({"randn init": h1, "nn.Linear init": h2})   # doctest: +SKIP
+    >>> h1 = {"epoch": [1, 2], "valid_acc": [0.8, 0.9]}
+    >>> ax = plot_history({"randn init": h1, "nn.Linear init": {"epoch": [1, 2], "valid_acc": [0.85, 0.92]}})
+    >>> [t.get_text() for t in ax.get_legend().get_texts()], ax.get_ylabel()
+    (['randn init', 'nn.Linear init'], 'validation accuracy')
     """
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
@@ -247,12 +226,13 @@ SGD_STEPS: Sequence[str] = ("init", "predict", "loss", "gradient", "step", "stop
 
 
 def draw_sgd_loop(ax: Any = None, figsize: tuple[float, float] = (9, 2.4)):
-    """Draw the seven-step SGD loop (init, predict, loss, gradient, step, repeat, stop).
+    """Draw the seven-step SGD loop (init, predict, loss, gradient, step, repeat, stop). Used in notebook 03.
 
     Pure matplotlib (no graphviz): boxes left to right, an arrow back from "step"
     to "predict" labelled "repeat". Returns the matplotlib Axes.
 
-    >>> ax = draw_sgd_loop()      # doctest: +SKIP
+    >>> [t.get_text() for t in draw_sgd_loop().texts][:3]
+    ['init', 'predict', 'loss']
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyBboxPatch

@@ -45,3 +45,16 @@ def test_notebooks_are_committed_as_a_clean_full_run():
                 text = json.dumps(out.get("text", "")) + json.dumps(out.get("data", {}).get("text/plain", ""))
                 assert not leak.search(text), f"{path.name}: an output shows a machine path: {leak.search(text)[0]}"
         assert any(c["outputs"] for c in code), f"{path.name} has no outputs"
+
+
+def _code_cells(path: Path) -> list[str]:
+    return ["".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+
+
+def test_lesson_cells_hold_no_test_scaffolding():
+    """Quick-mode switches and result recording sit in one cell each; floors only in tests/floors.py."""
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = _code_cells(path)
+        assert sum("helpers.pick(" in c for c in cells) <= 1, f"{path.name}: helpers.pick( in more than one cell"
+        assert sum("record_results(" in c for c in cells) <= 1, f"{path.name}: record_results( in more than one cell"
+        assert not any("floor=" in c or "record_result(" in c for c in cells), path.name

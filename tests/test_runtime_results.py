@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import pandas as pd
 import pytest
 import torch
 
 import helpers
-from helpers.results import results_dir
+from helpers.results import load_results, reference_results, results_dir
+from helpers.runtime import get_device, quick_mode
 
 
 @pytest.mark.parametrize("value, quick", [("1", True), ("yes", True), ("0", False), ("", False), ("off", False)])
 def test_quick_mode_follows_the_environment(monkeypatch, value, quick):
     monkeypatch.setenv("MNIST_QUICK", value)
-    assert helpers.quick_mode() is quick
+    assert quick_mode() is quick
     assert helpers.pick(full=20, quick=2) == (2 if quick else 20)
 
 
@@ -24,26 +26,92 @@ def test_setup_seeds_everything_and_reports(capsys):
     a = torch.randn(3)
     helpers.setup(seed=7)
     assert torch.equal(a, torch.randn(3))
-    assert device == helpers.get_device()
+    assert device == get_device()
     assert capsys.readouterr().out.startswith(f"Device: {device.type} | seed: 7 | mode: ")
 
 
-def test_record_result_replaces_same_method_and_checks_floor(tmp_path, monkeypatch):
+def test_import_and_setup_leave_the_warning_filters_alone():
+    """No process-wide warning filter: importing helpers and calling setup() change nothing."""
+    before = list(warnings.filters)
+    helpers.setup(seed=1, verbose=False)
+    assert warnings.filters == before
+    with pytest.warns(FutureWarning, match="jit.script"):  # the warning itself still shows elsewhere
+        torch.jit.script(_identity)
+
+
+def _identity(x: torch.Tensor) -> torch.Tensor:
+    return x
+
+
+def test_record_results_replaces_the_notebooks_file(tmp_path, monkeypatch):
     monkeypatch.setenv("MNIST_RESULTS", str(tmp_path))
     monkeypatch.setenv("MNIST_QUICK", "1")
-    helpers.record_result("02_x", method="mean digit (L1)", task="3 vs 7", value=0.9, params=0)
-    helpers.record_result("02_x", method="mean digit (L1)", task="3 vs 7", value=0.95111)
-    helpers.record_result("02_x", method="mean digit (RMSE)", task="3 vs 7", value=0.96)
+    helpers.record_results("02_x", [dict(task="3 vs 7", method="mean digit (L1)", value=0.9, params=0)])
+    table = helpers.record_results("02_x", [dict(task="3 vs 7", method="mean digit (L1)", value=0.95111),
+                                            dict(task="3 vs 7", method="mean digit (RMSE)", value=0.96)], device="cpu")
     rows = json.loads((tmp_path / "quick" / "02_x.json").read_text())
-    assert [(r["method"], r["value"]) for r in rows] == [("mean digit (L1)", 0.9511), ("mean digit (RMSE)", 0.96)]
-    with pytest.raises(helpers.BelowFloorError, match="0.5000 is below its floor 0.9 \\(quick mode\\)"):
-        helpers.record_result("03_y", method="linear", task="3 vs 7", value=0.5, floor=0.9)
-    df = helpers.load_results()
-    assert isinstance(df, pd.DataFrame) and len(df) == 3  # the failing result is still recorded
+    assert [(r["method"], r["value"], r["mode"]) for r in rows] == [("mean digit (L1)", 0.9511, "quick"),
+                                                                   ("mean digit (RMSE)", 0.96, "quick")]
+    assert table["value"].tolist() == [0.9511, 0.96]
     assert results_dir("full") == tmp_path / "full"
+    assert list(tmp_path.rglob("*.tmp")) == []
 
 
-def test_load_results_says_what_to_run_when_empty(tmp_path, monkeypatch):
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), "high"])
+def test_record_results_refuses_what_is_not_a_number_and_writes_nothing(tmp_path, monkeypatch, bad):
     monkeypatch.setenv("MNIST_RESULTS", str(tmp_path))
-    with pytest.raises(FileNotFoundError, match="run notebooks 02 to 05 first"):
-        helpers.load_results("full")
+    monkeypatch.setenv("MNIST_QUICK", "0")
+    helpers.record_results("03_y", [dict(task="3 vs 7", method="linear", value=0.97)])
+    before = (tmp_path / "full" / "03_y.json").read_text()
+    with pytest.raises(ValueError, match="linear"):
+        helpers.record_results("03_y", [dict(task="3 vs 7", method="linear", value=bad)])
+    assert (tmp_path / "full" / "03_y.json").read_text() == before
+    json.loads(before)  # still valid JSON
+
+
+@pytest.mark.parametrize("results, words", [
+    ({"task": "3 vs 7", "method": "a", "value": 0.9}, "list of dicts"),
+    ([{"task": "3 vs 7", "method": "a", "value": 0.9, "floor": 0.8}], "unknown key"),
+    ([{"task": "3 vs 7", "value": 0.9}], "method must be"),
+    ([{"task": "3 vs 7", "method": "a", "value": 0.9}] * 2, "twice"),
+])
+def test_record_results_bad_input_says_what_to_do(tmp_path, monkeypatch, results, words):
+    monkeypatch.setenv("MNIST_RESULTS", str(tmp_path))
+    with pytest.raises(ValueError, match=words):
+        helpers.record_results("03_y", results)
+
+
+def test_two_writers_never_share_a_temporary_file(tmp_path, monkeypatch):
+    """Each write goes through a temporary file of its own (the old code used one fixed name)."""
+    monkeypatch.setenv("MNIST_RESULTS", str(tmp_path))
+    names = []
+    real = type(tmp_path).write_text
+
+    def spy(self, *args, **kwargs):
+        names.append(self.name)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(tmp_path), "write_text", spy)
+    helpers.record_results("03_y", [dict(task="t", method="a", value=0.5)])
+    helpers.record_results("03_y", [dict(task="t", method="a", value=0.6)])
+    assert len(names) == 2 and names[0] != names[1] and all(n.endswith(".tmp") for n in names)
+
+
+def test_load_results_gives_yours_beside_the_reference(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_RESULTS", str(tmp_path))
+    label, ref = reference_results()
+    alone = load_results()
+    assert set(alone["run"]) == {label} and len(alone) == len(ref)   # nothing of yours yet: the reference
+    helpers.record_results("04_mlp", [dict(task="3 vs 7", method="MLP", value=0.98, train_seconds=5)])
+    both = load_results()
+    assert set(both["run"]) == {label, "your run"} and len(both) == len(ref) + 1
+    assert load_results(reference=False)["method"].tolist() == ["MLP"]
+
+
+def test_load_results_names_a_broken_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_RESULTS", str(tmp_path))
+    monkeypatch.setenv("MNIST_QUICK", "0")
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "03_y.json").write_text("[{")
+    with pytest.raises(ValueError, match="03_y.json is not valid JSON: delete it and re-run its notebook"):
+        load_results()

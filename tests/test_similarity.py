@@ -8,7 +8,6 @@ import torch.nn.functional as F
 
 import helpers
 from helpers.similarity import (
-    describe,
     distances_to_means,
     l1_distance,
     margin,
@@ -122,10 +121,6 @@ def test_per_class_accuracy_and_margin():
     assert m.tolist() == [0.5, 0.25]
     with pytest.raises(ValueError, match=r"classes \[5\]"):
         margin(torch.tensor([[0.25, 0.75]]), torch.tensor([5]), classes=[3, 7])
-
-
-def test_describe():
-    assert describe(torch.tensor([[1, 5]], dtype=torch.uint8)) == "shape [1, 2], dtype torch.uint8, values 1 .. 5"
 
 
 def test_fastbook_numbers_on_the_real_data():

@@ -1,0 +1,25 @@
+"""Every example in helpers' docstrings runs and prints what it shows (one test per module)."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import helpers
+
+MODULES = sorted(m.name for m in pkgutil.walk_packages(helpers.__path__, "helpers.") if m.name != "helpers.__main__")
+
+
+def test_every_module_is_found():
+    assert {"helpers.data", "helpers.results", "helpers.training"} <= set(MODULES)
+
+
+@pytest.mark.parametrize("name", ["helpers"] + MODULES)
+def test_docstring_examples_run(name: str, monkeypatch: pytest.MonkeyPatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # examples that write files write them here
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, report=True)
+    assert result.failed == 0, f"{result.failed} of {result.attempted} examples in {name} failed (see above)"
