@@ -1,5 +1,6 @@
 """Command line: `python -m helpers fetch` prefetches the data, `python -m helpers run`
-runs every notebook in order (the main job), `python -m helpers where` prints paths."""
+runs every notebook in order (the main job), `python -m helpers where` prints paths,
+`python -m helpers set-repo URL` points the Colab install cells and links at a fork."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("where", help="print where the data lives")
     run = sub.add_parser("run", help="run notebooks in place, in order, and print what each produced")
     run.add_argument("notebooks", nargs="*", help="notebooks to run (default: all in notebooks/)")
+    repo = sub.add_parser("set-repo", help="point pyproject, the notebooks' Colab install cells and the README's "
+                                           "Colab links at another GitHub repository (a fork)")
+    repo.add_argument("url", help="https://github.com/OWNER/NAME")
     args = parser.parse_args(argv)
 
     if args.command == "fetch":
@@ -31,6 +35,15 @@ def main(argv: list[str] | None = None) -> int:
         from helpers.runner import run_notebooks
 
         return run_notebooks(args.notebooks)
+    elif args.command == "set-repo":
+        from helpers.repo import set_repo
+
+        try:
+            changed = set_repo(args.url)
+        except ValueError as e:
+            print(f"set-repo: {e}", file=sys.stderr)
+            return 1
+        print("\n".join(f"updated {p.name}" for p in changed) or "nothing to change: already that address")
     return 0
 
 

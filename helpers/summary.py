@@ -6,8 +6,8 @@ reference run shipped with the package.
 >>> results = pd.DataFrame([
 ...     dict(notebook="02", task="3 vs 7", method="mean digit", value=0.95, train_seconds=0.0, params=1568, run="ref"),
 ...     dict(notebook="03", task="3 vs 7", method="linear", value=0.98, train_seconds=2.0, params=785, run="ref")])
->>> summary_table(results)[["task", "method", "accuracy", "error"]].values.tolist()
-[['3 vs 7', 'mean digit', 0.95, 0.05], ['3 vs 7', 'linear', 0.98, 0.02]]
+>>> summary_table(results)[["task", "method", "run", "accuracy", "error"]].values.tolist()
+[['3 vs 7', 'mean digit', 'reference', 0.95, 0.05], ['3 vs 7', 'linear', 'reference', 0.98, 0.02]]
 """
 
 from __future__ import annotations
@@ -35,18 +35,19 @@ def _accuracies(results: pd.DataFrame) -> pd.DataFrame:
 def summary_table(results: pd.DataFrame) -> pd.DataFrame:
     """One row per task, method and run: accuracy, error rate, training seconds, parameters. Used in notebook 07.
 
-    Rows are in course order (3 vs 7 first, then notebook by notebook); when you have results
-    of your own, each of your rows sits right above the reference run's row for the same model.
+    Rows are in course order (3 vs 7 first, then notebook by notebook); `run` says "yours" or
+    "reference"; each of your rows sits right above the reference run's row for the same model.
     """
     acc = _accuracies(results)
     table = pd.DataFrame({
-        "task": acc["task"], "method": acc["method"], "run": acc["run"],
+        "task": acc["task"], "method": acc["method"],
+        "run": acc["run"].where(acc["run"] == YOUR_RUN, "reference").replace(YOUR_RUN, "yours"),
         "accuracy": acc["value"].astype(float), "error": (1 - acc["value"].astype(float)).round(4),
         "train_seconds": acc["train_seconds"].astype(float), "params": acc["params"].astype("Int64"),
         "notebook": acc["notebook"],
     })
     first = table.groupby(["task", "method"], sort=False).ngroup()
-    mine = (table["run"] != YOUR_RUN).astype(int)
+    mine = (table["run"] != "yours").astype(int)
     return table.assign(_g=first, _m=mine).sort_values(["_g", "_m"], kind="stable").drop(columns=["_g", "_m"]) \
         .reset_index(drop=True)
 
@@ -65,6 +66,7 @@ def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12
     ('log', '3 vs 7')
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     table = summary_table(results)
     tasks = list(dict.fromkeys(table["task"]))
@@ -81,15 +83,20 @@ def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12
         err = rows["error"].clip(lower=1e-4).astype(float)
         for (run, none), group in rows.groupby([rows["run"], rows["train_seconds"].fillna(0) <= 0], sort=False):
             ax.scatter(x[group.index], err[group.index], s=60, zorder=3,
-                       marker="s" if none else "o", facecolors="tab:blue" if run == YOUR_RUN else "none",
+                       marker="s" if none else "o", facecolors="tab:blue" if run == "yours" else "none",
                        edgecolors="tab:blue", linewidths=1.5)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlim(left / 2, float(x.max()) * 4)
         ax.set_ylim(float(err.min()) / 1.6, float(err.max()) * 1.6)
         _label_points(ax, x, err, rows["method"] + np.where(rows["train_seconds"].fillna(0) > 0, "", " (no training)"))
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:g}%"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g} s"))
+        ax.tick_params(labelsize=10)
         ax.set_title(task, fontsize=12)
-        ax.set_xlabel("training time, seconds (log scale)", fontsize=10)
+        ax.set_xlabel("training time (log scale)", fontsize=10)
         ax.grid(True, which="both", alpha=0.25)
     axes[0].set_ylabel("error rate on held-out images (log scale)", fontsize=10)
     fig.tight_layout()
