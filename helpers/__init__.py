@@ -45,6 +45,9 @@ from helpers.interactive import draw_digit
 # 05 resnet18
 from helpers.resnet import pretrained_available
 
+# 06 fast training
+from helpers.fast import PEER, Stopwatch, count_flops, mnist_tensors, our_recipe, race, slices
+
 # 07 summary
 from helpers.results import load_results
 from helpers.summary import plot_error_vs_time, step_costs, summary_table
@@ -56,5 +59,6 @@ __all__ = [
     "fit", "plot_history", "draw_sgd_loop", "lr_explorer",
     "show_most_wrong", "draw_digit",
     "pretrained_available",
+    "mnist_tensors", "slices", "count_flops", "Stopwatch", "PEER", "our_recipe", "race",
     "load_results", "summary_table", "plot_error_vs_time", "step_costs",
 ]
