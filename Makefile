@@ -32,6 +32,11 @@ lab: data
 bench: data
 	$(BIN)/python tests/benchmark_data.py
 
+# Time to 99% test accuracy, ours (notebook 06) against the peer recipe, 3 seeds each, side by side.
+.PHONY: bench-fast
+bench-fast: data
+	$(BIN)/python tests/benchmark_fast.py
+
 # Real-browser test of the interactive widgets (tests/browser/): JupyterLab + headless
 # Debian Chromium driven by Playwright. Installs chromium with apt-get if it is missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
