@@ -160,7 +160,7 @@ def test_train_steps_through_the_asked_fraction_of_the_data(epochs, expected):
     recipe = replace(PEER, batch_size=32, epochs=epochs)
     model = recipe.model()
     seen = _count_forwards(model)
-    fast.train(recipe, model, x, y)  # OneCycleLR raises if it is stepped more often than planned
+    fast.train_recipe(recipe, model, x, y)  # OneCycleLR raises if it is stepped more often than planned
     assert seen == expected
 
 
@@ -168,7 +168,7 @@ def test_train_learns_digits_with_every_switch_on():
     d = fast.mnist_tensors("cpu", n_train=3000)
     for recipe in (replace(PEER, epochs=2.0), replace(our_recipe("cpu"), epochs=2.0, bf16=True)):
         torch.manual_seed(0)
-        model = fast.train(recipe, recipe.model(), d.train_x, d.train_y)
+        model = fast.train_recipe(recipe, recipe.model(), d.train_x, d.train_y)
         assert fast.evaluate(recipe, model, d.test_x[:2000], d.test_y[:2000]) > 0.9, recipe.name
 
 
