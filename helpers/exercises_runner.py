@@ -267,10 +267,12 @@ def run_exercise(exercise: Exercise, name: str, obj: Any) -> bool:
     try:
         with torch.random.fork_rng(devices=[]), torch.enable_grad():
             passed, total = _run_cases(exercise, name, obj)
-    except Exception:  # not the learner's code: `call` wraps every error raised there
+    except Exception as bug:  # not the learner's code: `call` wraps every error raised there
         print("  CHECKER BUG - the checker itself crashed. This is a bug in helpers (exercises.py or")
         print("  exercises_runner.py), not in your code: please report it with the traceback below.")
-        traceback.print_exc(file=sys.stdout)
+        if isinstance(bug, YourCodeRaised):  # a reference solution or a known mistake raised
+            bug = bug.__cause__
+        traceback.print_exception(bug, file=sys.stdout)
         return False
     checks = f"{total} check" + ("s" if total != 1 else "")
     if passed == total:
