@@ -13,7 +13,9 @@ warnings.filterwarnings("ignore", message=".*torch.jit.script.* is deprecated", 
 
 from helpers.data import MNISTUnavailableError, cache_dir, ensure_idx, get_mnist, load_mnist
 from helpers.exercises import check
-from helpers.interactive import digit_explorer, draw_digit, lr_explorer
+from helpers.digit_widget import digit_explorer
+from helpers.draw_widget import draw_digit
+from helpers.lr_widget import lr_explorer
 from helpers.plots import (class_counts, confusion_matrix, most_wrong, pixel_heatmap, plot_class_counts,
                            plot_confusion_matrix, show_images, show_most_wrong)
 from helpers.results import BelowFloorError, load_results, record_result
