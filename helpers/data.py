@@ -74,15 +74,16 @@ def get_mnist(kind: str = "full", progress: bool = True) -> Path:
 
     `kind="full"`: `training/<digit>/<index>.png` (60,000) and `testing/...` (10,000).
     `kind="sample"`: `train/3`, `train/7`, `valid/3`, `valid/7` and `labels.csv`.
-    When it has just built a folder, it also lets fastai's `untar_data` find it
-    (see `helpers.fastai_data`) and says so in one line.
+    When it has just built a folder in the default cache, it also lets fastai's
+    `untar_data` find it (see `helpers.fastai_data`) and says so in one line. A cache
+    named by `MNIST_CACHE` may be temporary, so only `python -m helpers fetch` links that.
 
     >>> path = get_mnist("sample")
     >>> (path / "train" / "3" / "10000.png").exists()
     True
     """
     path, built = _build_folder(_check_kind(kind), progress)
-    if built:
+    if built and not os.environ.get("MNIST_CACHE"):
         made, line = link_for_fastai(path)
         if made:
             print(line)

@@ -76,13 +76,23 @@ def test_the_learners_own_folder_or_link_is_never_touched(fastai_home, tmp_path)
     assert os.readlink(data / "mnist_sample") == str(theirs)
 
 
-def test_get_mnist_links_the_folder_it_builds(tmp_cache, fastai_home, capsys):
+def test_get_mnist_links_the_folder_it_builds_in_the_default_cache(tmp_cache, fastai_home, monkeypatch, capsys):
+    monkeypatch.delenv("MNIST_CACHE")
+    monkeypatch.setenv("HOME", str(tmp_cache.parent / "home"))  # so the default cache is a new one
     path = helpers.get_mnist("sample", progress=False)
+    assert path == tmp_cache.parent / "home" / ".cache" / "mnist_helpers" / "mnist_sample"
     assert capsys.readouterr().out == (f"fastai: untar_data(URLs.MNIST_SAMPLE) now finds {path} with no download "
                                        f"(linked as {fastai_home / 'data' / 'mnist_sample'})\n")
     assert (fastai_home / "data" / "mnist_sample").resolve() == path.resolve()
     helpers.get_mnist("sample", progress=False)
     assert capsys.readouterr().out == "", "a second call says nothing"
+
+
+def test_a_cache_named_by_mnist_cache_is_not_linked_by_get_mnist(tmp_cache, fastai_home, capsys):
+    """Tests and benchmarks use a temporary MNIST_CACHE: a link to it would soon point nowhere."""
+    helpers.get_mnist("sample", progress=False)
+    assert not (fastai_home / "data").exists()
+    assert "fastai" not in capsys.readouterr().out
 
 
 @pytest.fixture
