@@ -193,9 +193,10 @@ def _write_pngs(idx_folder: Path, todo: list[tuple[str, int, Path]], dest: Path,
     from PIL import Image
     from tqdm.auto import tqdm
 
-    images = {split: _read_split(idx_folder, split)[0] for split in {s for s, i, _ in todo if s}}
+    images = {split: _read_split(idx_folder, split)[0] for split in {s for s, _, _ in todo if s}}
+    for sub in {rel.parent for _, _, rel in todo}:
+        (dest / sub).mkdir(parents=True, exist_ok=True)
     for split, i, rel in tqdm(todo, desc=f"Writing {KINDS[kind]}", unit="img", disable=not progress, mininterval=1):
-        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         if rel.name == "labels.csv":
             (dest / rel).write_text(_labels_csv(idx_folder))
         else:

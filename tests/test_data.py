@@ -300,3 +300,14 @@ def test_two_processes_building_at_once_do_not_collide(tmp_cache, idx_copy):
     for rel, n in SAMPLE_COUNTS.items():
         assert len(list((path / rel).iterdir())) == n
     assert not list(tmp_cache.glob(".building-*")) and not list(tmp_cache.glob(".old-*"))
+
+
+def test_a_fresh_build_matches_the_folder_built_before(tmp_cache, real_idx):
+    """labels.csv (now written from the IDX labels) and the PNGs are byte for byte the same."""
+    before = real_idx.parent / "mnist_sample"
+    path = helpers.get_mnist("sample", progress=False)
+    assert (path / "labels.csv").read_bytes() == (before / "labels.csv").read_bytes()
+    for rel in SAMPLE_COUNTS:
+        assert sorted(os.listdir(path / rel)) == sorted(os.listdir(before / rel))
+    for rel in ["train/3/10000.png", "valid/7/0.png"]:
+        assert (path / rel).read_bytes() == (before / rel).read_bytes()
