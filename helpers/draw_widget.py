@@ -129,14 +129,14 @@ def plot_predictions(img28: Tensor, probs: Mapping[str, Tensor], classes: Sequen
     n = len(probs)
     fig = new_figure(figsize or (2.2 + 2.6 * n, 2.6))
     axes = fig.subplots(1, n + 1, squeeze=False)[0]
-    axes[0].imshow(to_float(img28), cmap="Greys", vmin=0, vmax=1)
+    axes[0].imshow(to_float(img28).numpy(), cmap="Greys", vmin=0, vmax=1)
     axes[0].set_title("what the models see", fontsize=8)
     axes[0].set_xticks([])
     axes[0].set_yticks([])
     for ax, (name, p) in zip(axes[1:], probs.items()):
         names = [str(c) for c in _class_names(classes, len(p))]
         best = int(p.argmax())
-        ax.bar(names, p, color=["tab:green" if i == best else "tab:gray" for i in range(len(p))])
+        ax.bar(names, p.numpy() if hasattr(p, "numpy") else p, color=["tab:green" if i == best else "tab:gray" for i in range(len(p))])
         ax.set_ylim(0, 1)
         ax.set_title(f"{name}: {names[best]} ({p[best].item():.0%})", fontsize=9)
         ax.tick_params(labelsize=7)

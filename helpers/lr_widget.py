@@ -127,12 +127,12 @@ def plot_sgd_run(run: SGDRun, figsize: tuple[float, float] = (9, 3.2)):
     """
     fig = new_figure(figsize)
     ax1, ax2 = fig.subplots(1, 2)
-    ax1.scatter(run.time, run.speed, s=14, color="black", label="data", zorder=3)
+    ax1.scatter(run.time.numpy(), run.speed.numpy(), s=14, color="black", label="data", zorder=3)
     steps = run.params.shape[0]
     shown = sorted({0, steps // 4, steps // 2, 3 * steps // 4, steps - 1})
     for k, i in enumerate(shown):
         pred = run.predictions(i).clamp(-1e4, 1e4)
-        ax1.plot(run.time, pred, color="tab:red", alpha=0.25 + 0.75 * k / max(1, len(shown) - 1),
+        ax1.plot(run.time.numpy(), pred.numpy(), color="tab:red", alpha=0.25 + 0.75 * k / max(1, len(shown) - 1),
                  label="after step %d" % i if i in (0, steps - 1) else None)
     lo, hi = float(run.speed.min()), float(run.speed.max())
     ax1.set_ylim(lo - 0.5 * (hi - lo), hi + 0.5 * (hi - lo))
@@ -141,7 +141,7 @@ def plot_sgd_run(run: SGDRun, figsize: tuple[float, float] = (9, 3.2)):
     ax1.set_title(f"fit, lr={fmt_lr(run.lr)}")
     ax1.legend(fontsize=7, loc="upper center")
     finite = torch.isfinite(run.losses)
-    ax2.plot(torch.arange(steps)[finite], run.losses[finite], marker="o", ms=3)
+    ax2.plot(torch.arange(steps)[finite].numpy(), run.losses[finite].numpy(), marker="o", ms=3)
     if not finite.all():
         ax2.axvline(int((~finite).nonzero()[0]), color="tab:red", ls="--", label="overflow")
         ax2.legend(fontsize=7)

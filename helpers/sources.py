@@ -71,7 +71,10 @@ def _from_env(dest: Path) -> None:
 
 def _from_fastai(dest: Path) -> None:
     """Download fastai's `URLs.MNIST` archive with `untar_data` and rebuild the IDX files."""
+    from helpers.runtime import import_fastai_quietly
+
     try:
+        import_fastai_quietly()  # fastai's import warns about torch.jit.script: nothing a learner can act on
         from fastai.data.external import URLs, untar_data
     except ImportError as e:
         raise SourceError(f"fastai is not installed ({e})") from e

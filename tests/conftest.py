@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import helpers
-from helpers import sources
+from helpers import data, sources
 from helpers.idx import IDX_FILES
 
 
@@ -39,7 +39,7 @@ def fastai_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
 
 @pytest.fixture(scope="session")
 def real_idx() -> Path:
-    return helpers.ensure_idx()
+    return data.ensure_idx()
 
 
 @pytest.fixture(scope="session")

