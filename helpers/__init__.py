@@ -32,15 +32,15 @@ from helpers.pixels import class_counts, pixel_heatmap
 
 # 02 pixel similarity
 from helpers.similarity import nearest_mean, per_class_accuracy
-from helpers.interactive import digit_explorer
+from helpers.digit_widget import digit_explorer
 
 # 03 SGD from scratch
 from helpers.training import draw_sgd_loop, fit, plot_history
-from helpers.interactive import lr_explorer
+from helpers.lr_widget import lr_explorer
 
 # 04 MLP
 from helpers.mistakes import show_most_wrong
-from helpers.interactive import draw_digit
+from helpers.draw_widget import draw_digit
 
 # 05 resnet18
 from helpers.resnet import pretrained_available

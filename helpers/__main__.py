@@ -8,7 +8,8 @@ import argparse
 import sys
 import time
 
-from helpers.data import cache_dir, ensure_idx, get_mnist
+from helpers.data import BuildTimeoutError, MNISTUnavailableError, _build_folder, cache_dir, ensure_idx
+from helpers.fastai_data import link_for_fastai
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,11 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "fetch":
-        t0 = time.perf_counter()
-        print(f"IDX files:    {ensure_idx()}")
-        for kind in ("full", "sample"):
-            print(f"{kind + ':':13} {get_mnist(kind)}")
-        print(f"Ready in {time.perf_counter() - t0:.1f} s")
+        try:
+            _fetch()
+        except (MNISTUnavailableError, BuildTimeoutError) as e:
+            print(e, file=sys.stderr)  # the message says what was tried and what to do
+            return 1
     elif args.command == "where":
         print(cache_dir())
     elif args.command == "run":
@@ -45,6 +46,18 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print("\n".join(f"updated {p.name}" for p in changed) or "nothing to change: already that address")
     return 0
+
+
+def _fetch() -> None:
+    """Get the IDX files, build both PNG folders (once), and let fastai's untar_data find them."""
+    t0 = time.perf_counter()
+    print(f"IDX files:    {ensure_idx()}")
+    paths = {kind: _build_folder(kind, progress=True)[0] for kind in ("full", "sample")}  # get_mnist, less its link line
+    for kind, path in paths.items():
+        print(f"{kind + ':':13} {path}")
+    for path in paths.values():
+        print(link_for_fastai(path)[1])
+    print(f"Ready in {time.perf_counter() - t0:.1f} s")
 
 
 if __name__ == "__main__":

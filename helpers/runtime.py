@@ -59,7 +59,7 @@ def seed_everything(seed: int = 42) -> None:
     torch.backends.cudnn.benchmark = False
 
 
-def _import_fastai_quietly() -> None:
+def import_fastai_quietly() -> None:
     """Import fastai (if installed) once, hiding the FutureWarning that fastai 2.8 triggers by
     calling `torch.jit.script`, which torch 2.14 deprecates: it says nothing a learner can act on.
     The filter holds only for this import; every other warning still shows."""
@@ -81,7 +81,7 @@ def setup(seed: int = 42, verbose: bool = True) -> torch.device:
     >>> device.type in {"cpu", "cuda", "mps"}
     True
     """
-    _import_fastai_quietly()
+    import_fastai_quietly()
     seed_everything(seed)
     device = get_device()
     if verbose:

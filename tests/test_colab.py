@@ -8,7 +8,7 @@ preinstalled, `google.colab` imported, internet. What we build here, in a tempor
 * a stand-in `google.colab` module, imported at kernel start as on Colab;
 * a git clone of the repository (its committed code, as Colab would get it);
 * the notebook copied alone into an empty folder, its install cell unchanged except for the
-  address: `git+file://<clone>` instead of the GitHub address (same pip code path).
+  address: `git+file://localhost/<clone>` instead of the GitHub address (same pip code path).
 
 Then nbval runs the notebook in quick mode in that environment. 02 (data, checkers, widget)
 and 07 (reads other notebooks' results, which don't exist in a fresh runtime) are the two
@@ -77,13 +77,13 @@ def test_notebook_alone_installs_itself_and_runs(colab: dict, name: str):
     install = next(c for c in nb["cells"] if c["cell_type"] == "code")
     source = "".join(install["source"])
     assert INSTALL.findall(source) == [repo_url()], "the install cell must install from the project's address"
-    install["source"] = source.replace(f"git+{repo_url()}", f"git+file://{colab['clone']}")
+    install["source"] = source.replace(f"git+{repo_url()}", f"git+file://localhost{colab['clone']}")
     (folder / f"{name}.ipynb").write_text(json.dumps(nb))
     shutil.copy(ROOT / "tests" / "sanitize.cfg", folder)
     done = subprocess.run([colab["python"], "-m", "pytest", "-p", "no:cacheprovider", "--nbval-lax",
                            "--nbval-current-env", "--nbval-sanitize-with", "sanitize.cfg", f"{name}.ipynb"],
                           cwd=folder, env=colab["env"], capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-2000:]
+    assert done.returncode == 0, done.stdout[-8000:] + done.stderr[-2000:]
     # The package came from the clone, into the simulated Colab environment, with its data files.
     where = _run([colab["python"], "-c", "import helpers, sys; print(helpers.__file__); "
                   "print(sorted(set(helpers.load_results()['run'])))"], cwd=folder, env=colab["env"]).stdout

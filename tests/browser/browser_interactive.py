@@ -11,6 +11,14 @@ Debian Chromium through Playwright, runs every cell, then:
 3. draws a vertical stroke on the canvas with the mouse: both models must answer, and
    the nearest-mean model must call it a 1.
 
+Any uncaught JavaScript error on the page fails the test during which it happened
+(errors while the notebook loads and runs fail the first test), with one exception,
+matched exactly: ipywidgets 7's slider labels call MathJax 2's `MathJax.Hub.Queue`, and
+JupyterLab 4 has MathJax 3 (no `Hub`), so each label throws "Cannot read properties of
+undefined (reading 'Queue')" inside the widget manager after the label is shown
+(jupyter-widgets/ipywidgets#3829, fixed only in ipywidgets 8, which fastbook's pin rules
+out). The first test checks that the labels are shown.
+
 Screenshots go to artifacts/browser/ (ignored by git).
 
 This file is not named test_*.py, so the plain `pytest` run does not collect it; run it
@@ -43,17 +51,38 @@ def page(tmp_path_factory):
     t0 = time.monotonic()
     with running_lab(work) as lab, chromium_page() as page:
         timings["lab started"] = time.monotonic() - t0
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        errors: list = []  # Playwright errors: .message, .stack
+        page.on("pageerror", lambda e: errors.append(e))
         open_notebook(page, lab, NOTEBOOK)
         timings["notebook open, kernel idle"] = time.monotonic() - t0
         run_all(page)
         timings["all cells run"] = time.monotonic() - t0
         page.errors = errors
+        page.errors_reported = 0
         page.timings = timings
         yield page
         page.screenshot(path=str(ARTIFACTS / "interactive_demo_end.png"), full_page=True)
     print("\n" + "\n".join(f"  {k}: {v:.1f} s" for k, v in timings.items()))
+
+
+IPYWIDGETS7_MATHJAX3 = "Cannot read properties of undefined (reading 'Queue')"
+WIDGET_MANAGER_JS = "/lab/extensions/@jupyter-widgets/jupyterlab-manager/"
+
+
+def is_ipywidgets7_mathjax3_bug(error) -> bool:
+    """The one known upstream error (see the top of this file): its message, thrown in the widget manager."""
+    frames = [line for line in (error.stack or "").splitlines() if line.strip().startswith("at ")]
+    return error.message == IPYWIDGETS7_MATHJAX3 and bool(frames) and WIDGET_MANAGER_JS in frames[0]
+
+
+@pytest.fixture(autouse=True)
+def no_javascript_errors(page):
+    """Each test fails if the page threw a JavaScript error since the last test looked."""
+    yield
+    new = page.errors[page.errors_reported:]
+    page.errors_reported = len(page.errors)
+    unexpected = [f"{e.message}\n{e.stack}" for e in new if not is_ipywidgets7_mathjax3_bug(e)]
+    assert not unexpected, "JavaScript errors on the page:\n" + "\n".join(unexpected)
 
 
 def text_of(page, css: str) -> str:
@@ -79,7 +108,9 @@ def test_every_cell_ran_and_the_widgets_rendered(page):
     assert "lr=1e-5" in text_of(page, ".mnist-lr-summary")
     assert "image 0: label 7" in text_of(page, ".mnist-digit-summary")
     assert "Draw a digit" in text_of(page, ".mnist-draw-summary")
-    assert not [e for e in page.errors if "widget" in e.lower()], page.errors
+    # the slider labels are shown (the known MathJax error comes after, see the top of this file)
+    labels = page.locator(".jupyter-widgets .widget-slider .widget-label").all_inner_texts()
+    assert labels == ["learning rate", "steps", "image #"], labels
     page.screenshot(path=str(ARTIFACTS / "interactive_demo_start.png"), full_page=True)
 
 

@@ -1,6 +1,6 @@
 """Start JupyterLab on localhost and drive it with headless Chromium (Playwright).
 
-Used by tests/browser/run_browser_test.py; kept apart so it can be reused for other
+Used by tests/browser/browser_interactive.py; kept apart so it can be reused for other
 notebooks. Nothing here downloads a browser: it uses Debian's /usr/bin/chromium.
 """
 
