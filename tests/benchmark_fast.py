@@ -12,8 +12,8 @@ both, shuffled once per seed off the clock (as the peer saves a shuffled copy to
 run's clock starts when its model is built and stops when its test accuracy is known, so
 training and evaluation are both inside; after one untimed warm-up each, the two take turns
 seed by seed in this one process, so a busy machine slows both alike. A recipe's time to 99%
-is its mean time over the seeds, if its mean test accuracy is at least 0.99 and no seed falls
-below 0.989.
+is the median of its runs' times (one run slowed down by other work on the machine does not
+move it), if its mean test accuracy over the seeds is at least 0.99 and no seed falls below 0.989.
 
 The last line is the result, e.g.
   time to 99%: ours 1.9 s, peer 8.4 s (0.22 x); mean accuracy ours 0.9917, peer 0.9903

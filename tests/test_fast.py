@@ -217,6 +217,11 @@ def test_race_refuses_two_recipes_of_one_name():
         race([PEER, PEER], data, verbose=False)
 
 
+def test_the_time_is_the_median_run_so_one_slowed_run_does_not_move_it():
+    runs = pd.DataFrame(dict(method=["a"] * 3, seed=[0, 1, 2], accuracy=[0.991] * 3, seconds=[2.0, 30.0, 2.2]))
+    assert summarize(runs).iloc[0]["seconds"] == 2.2
+
+
 def test_a_recipe_reaches_99_only_if_no_seed_falls_below_98_9():
     runs = pd.DataFrame(dict(method=["a"] * 3, seed=[0, 1, 2], accuracy=[0.993, 0.993, 0.9885], seconds=[1, 1, 1]))
     row = summarize(runs).iloc[0]
