@@ -60,5 +60,6 @@ def show_most_wrong(images: Tensor, preds: Tensor, targets: Tensor, losses: Tens
         ax.imshow(images[i].numpy(), cmap="Greys", vmin=0, vmax=1)
         ax.set_title(f"{name(int(preds[i]))}/{name(int(targets[i]))}\n{loss_name} {float(losses[i]):.2f}", fontsize=9)
         ax.axis("off")
-    fig.suptitle("Most wrong: predicted/actual", y=1.02)
+    fig.suptitle("Most wrong: predicted/actual", y=1.0)
+    fig.subplots_adjust(top=0.62)  # room between the figure's title and the two-line image titles
     return fig

@@ -22,24 +22,68 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 NOTEBOOKS_DIR = PACKAGE_DIR.parent / "notebooks"
-_WIDGET_REF = re.compile(r'(?<="model_id": ")[0-9a-f]{32}(?=")|(?<=IPY_MODEL_)[0-9a-f]{32}\b')
-_STYLER_ID = re.compile(r"\bT_([0-9a-z]{5})(?=[_\s\"'.>])")
+_WIDGET_REF = re.compile(r'(?<="model_id": ")[0-9a-f]{32}(?=")|(?<=IPY_MODEL_)[0-9a-f]{32}\b')  # ids that widgets use
+_ADDRESS = re.compile(r" at 0x[0-9a-f]{6,}>")  # "<object at 0x7f3a...>": a memory address, new on every run
+_STYLER_ID = re.compile(r"\bT_([0-9a-z]{5})(?=[_\s\\\"'.>])")  # followed by _, space, quote (also escaped), . or >
+
+
+def _widget_ids(nb: dict) -> list[str]:
+    """Widget model ids in an order that does not depend on the ids themselves: those shown in
+    outputs (cell by cell), then the models they refer to (layouts, styles, children), then the rest."""
+    state = nb.get("metadata", {}).get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    models = state.get("state", {}) if isinstance(state, dict) else {}
+    order = [m for cell in nb.get("cells", []) for out in cell.get("outputs", [])
+             for m in _WIDGET_REF.findall(json.dumps(out.get("data", {}), sort_keys=True))]
+    order = list(dict.fromkeys(order))
+    for mid in order:  # grows while we walk it
+        refs = _WIDGET_REF.findall(json.dumps(models.get(mid, {}), sort_keys=True))
+        order += [r for r in refs if r not in order]
+    rest = sorted((m for m in models if m not in order), key=lambda m: json.dumps(models[m], sort_keys=True))
+    return order + rest
 
 
 def stable_ids(text: str) -> str:
-    """Replace random widget model ids and pandas Styler ids in a notebook's JSON by ids numbered
-    in order of appearance, so the same notebook run twice is saved identically.
+    """Replace random widget model ids and pandas Styler ids in a notebook's JSON by numbered ones,
+    so the same notebook run twice is saved identically.
 
-    >>> stable_ids('"model_id": "4f2a9c0d1e2b3c4d5e6f708192a3b4c5", "IPY_MODEL_4f2a9c0d1e2b3c4d5e6f708192a3b4c5"')
-    '"model_id": "00000000000000000000000000000001", "IPY_MODEL_00000000000000000000000000000001"'
+    >>> stable_ids('{"cells": [{"outputs": [{"data": {"model_id": "4f2a9c0d1e2b3c4d5e6f708192a3b4c5"}}]}]}')
+    '{"cells": [{"outputs": [{"data": {"model_id": "00000000000000000000000000000001"}}]}]}'
     >>> stable_ids('<style>#T_ab12c_row0_col0 {color: red}</style><table id="T_ab12c">')
     '<style>#T_00001_row0_col0 {color: red}</style><table id="T_00001">'
     """
-    ids = dict.fromkeys(_WIDGET_REF.findall(text))  # the ids that widgets use, in order
+    try:
+        ids = _widget_ids(json.loads(text))
+    except ValueError:  # not a whole notebook: number the ids as they come
+        ids = list(dict.fromkeys(_WIDGET_REF.findall(text)))
     for i, old in enumerate(ids, 1):
         text = text.replace(old, f"{i:032d}")
     tables: dict[str, str] = {}
     return _STYLER_ID.sub(lambda m: "T_" + tables.setdefault(m[1], f"{len(tables) + 1:05d}"), text)
+
+
+def tidy(text: str) -> str:
+    """A saved notebook's JSON with stable ids (and no memory addresses), its keys sorted again after
+    the renaming (widget state is keyed by id), and the pieces of a cell's printed output joined into
+    one stream each.
+
+    >>> out = [{"name": "stdout", "output_type": "stream", "text": [line]} for line in ("a\\n", "b\\n")]
+    >>> json.loads(tidy(json.dumps({"cells": [{"outputs": out}]})))["cells"][0]["outputs"][0]["text"]
+    ['a\\n', 'b\\n']
+    """
+    nb = json.loads(_ADDRESS.sub(" at 0x...>", stable_ids(text)))
+    for cell in nb.get("cells", []):
+        merged: list[dict] = []
+        for out in cell.get("outputs", []):
+            last = merged[-1] if merged else None
+            if last and out.get("output_type") == last.get("output_type") == "stream" \
+                    and out.get("name") == last.get("name"):
+                joined = "".join(last["text"]) + "".join(out["text"])
+                last["text"] = joined.splitlines(keepends=True)
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell["outputs"] = merged
+    return json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
 
 
 def run_notebook(path: Path, timeout: int = 3600, save: bool = True) -> float:
@@ -55,7 +99,7 @@ def run_notebook(path: Path, timeout: int = 3600, save: bool = True) -> float:
     client.execute()
     seconds = time.perf_counter() - t0
     if save:
-        path.write_text(stable_ids(nbformat.writes(nb)) + "\n")
+        path.write_text(tidy(nbformat.writes(nb)))
     return seconds
 
 

@@ -37,3 +37,23 @@ def test_quick_mode_leaves_the_committed_outputs_alone(tmp_path, monkeypatch, ca
     assert run_notebooks([str(nb)]) == 0
     assert nb.read_text() == before
     assert "outputs not saved" in capsys.readouterr().out
+
+
+def test_an_unchanged_notebook_saves_the_same_bytes_twice(tmp_path, monkeypatch):
+    """Styler table ids, widget ids (and the order of the widget state they key) and output split by
+    timing would otherwise differ on every run; after a re-run only what really changed may change."""
+    monkeypatch.setenv("MNIST_QUICK", "0")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import pandas as pd\npd.DataFrame({'a': [1, 2]}).style.highlight_max()"),
+                nbformat.v4.new_code_cell("import ipywidgets as w\nw.VBox([w.IntSlider(), w.FloatSlider(), w.Text()])"),
+                nbformat.v4.new_code_cell("import time, sys\nprint('a', flush=True); time.sleep(0.3); print('b')")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "01_x.ipynb"
+    nbformat.write(nb, path)
+    assert run_notebooks([str(path)]) == 0
+    first = path.read_text()
+    assert run_notebooks([str(path)]) == 0
+    assert path.read_text() == first
+    saved = json.loads(first)
+    assert len(saved["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]) >= 4
+    assert saved["cells"][2]["outputs"] == [{"name": "stdout", "output_type": "stream", "text": ["a\n", "b\n"]}]
