@@ -46,7 +46,7 @@ from helpers.draw_widget import draw_digit
 from helpers.resnet import pretrained_available
 
 # 06 fast training
-from helpers.fast import PEER, Stopwatch, count_flops, mnist_tensors, our_recipe, race, slices, train_recipe
+from helpers import fast  # helpers.fast.race, .our_recipe, .Stopwatch, ...: the pieces notebook 06 builds up
 
 # 07 summary
 from helpers.results import load_results
@@ -59,6 +59,6 @@ __all__ = [
     "fit", "plot_history", "draw_sgd_loop", "lr_explorer",
     "show_most_wrong", "draw_digit",
     "pretrained_available",
-    "mnist_tensors", "slices", "count_flops", "Stopwatch", "PEER", "our_recipe", "race", "train_recipe",
+    "fast",
     "load_results", "summary_table", "plot_error_vs_time", "step_costs",
 ]

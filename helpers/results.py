@@ -135,8 +135,10 @@ def reference_results() -> tuple[str, pd.DataFrame]:
 def load_results(mode: str | None = None, reference: bool = True) -> pd.DataFrame:
     """Your recorded results of `mode` (in notebook order) and, if `reference`, the reference run's.
 
-    The column `run` says which is which. Used in notebook 07. Without any results of your
-    own you get the reference run only, and an empty table if `reference=False`.
+    The column `run` says which is which; a result of yours identical to the reference run's
+    (the run that made the reference) is listed once, as the reference. Used in notebook 07.
+    Without any results of your own you get the reference run only, and an empty table if
+    `reference=False`.
 
     >>> load_results(reference=False).columns.tolist() == COLUMNS
     True
@@ -151,4 +153,11 @@ def load_results(mode: str | None = None, reference: bool = True) -> pd.DataFram
     if reference:
         frames.append(reference_results()[1])
     frames = [f.reindex(columns=COLUMNS) for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+    if not frames:
+        return pd.DataFrame(columns=COLUMNS)
+    table = pd.concat(frames, ignore_index=True)
+    # Your result that is the reference run's own (the run that made the reference) is shown once.
+    same = ["notebook", "task", "method", "metric", "value", "train_seconds", "params"]
+    ref = table[table["run"] != YOUR_RUN][same].astype(str).apply(tuple, axis=1)
+    dup = (table["run"] == YOUR_RUN) & table[same].astype(str).apply(tuple, axis=1).isin(set(ref))
+    return table[~dup].reset_index(drop=True)

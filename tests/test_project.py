@@ -58,3 +58,4 @@ def test_lesson_cells_hold_no_test_scaffolding():
         assert sum("helpers.pick(" in c for c in cells) <= 1, f"{path.name}: helpers.pick( in more than one cell"
         assert sum("record_results(" in c for c in cells) <= 1, f"{path.name}: record_results( in more than one cell"
         assert not any("floor=" in c or "record_result(" in c for c in cells), path.name
+        assert not any("NBVAL_" in c for c in cells), f"{path.name}: nbval markers go in cell tags, not in the lesson"

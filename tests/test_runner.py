@@ -57,3 +57,17 @@ def test_an_unchanged_notebook_saves_the_same_bytes_twice(tmp_path, monkeypatch)
     saved = json.loads(first)
     assert len(saved["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]) >= 4
     assert saved["cells"][2]["outputs"] == [{"name": "stdout", "output_type": "stream", "text": ["a\n", "b\n"]}]
+
+
+def test_a_full_run_makes_each_notebooks_results_the_reference(tmp_path, monkeypatch):
+    from helpers import runner
+
+    ref = tmp_path / "reference.json"
+    ref.write_text(json.dumps({"machine": "old", "mode": "full", "results": [
+        {"notebook": "02_a", "method": "x", "value": 0.5}, {"notebook": "03_b", "method": "y", "value": 0.6}]}))
+    runner.update_reference("03_b", [{"notebook": "03_b", "method": "y", "value": 0.7},
+                                     {"notebook": "03_b", "method": "z", "value": 0.8}], dest=ref)
+    data = json.loads(ref.read_text())
+    assert [(r["notebook"], r["method"], r["value"]) for r in data["results"]] == [
+        ("02_a", "x", 0.5), ("03_b", "y", 0.7), ("03_b", "z", 0.8)]
+    assert data["machine"] == runner.machine_name() and data["mode"] == "full"

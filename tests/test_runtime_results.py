@@ -115,3 +115,15 @@ def test_load_results_names_a_broken_file(tmp_path, monkeypatch):
     (tmp_path / "full" / "03_y.json").write_text("[{")
     with pytest.raises(ValueError, match="03_y.json is not valid JSON: delete it and re-run its notebook"):
         load_results()
+
+
+def test_your_result_identical_to_the_reference_is_listed_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_RESULTS", str(tmp_path))
+    label, ref = reference_results()
+    row = ref.iloc[0]
+    helpers.record_results(row["notebook"], [dict(task=row["task"], method=row["method"], value=row["value"],
+                                                  train_seconds=row["train_seconds"], params=row["params"])])
+    assert len(load_results()) == len(ref)
+    helpers.record_results(row["notebook"], [dict(task=row["task"], method=row["method"], value=row["value"],
+                                                  train_seconds=row["train_seconds"] + 1, params=row["params"])])
+    assert len(load_results()) == len(ref) + 1 and (load_results()["run"] == "your run").sum() == 1
