@@ -59,3 +59,16 @@ def test_lesson_cells_hold_no_test_scaffolding():
         assert sum("record_results(" in c for c in cells) <= 1, f"{path.name}: record_results( in more than one cell"
         assert not any("floor=" in c or "record_result(" in c for c in cells), path.name
         assert not any("NBVAL_" in c for c in cells), f"{path.name}: nbval markers go in cell tags, not in the lesson"
+
+
+def test_notebooks_use_only_the_public_api_and_it_holds_only_what_they_use():
+    import helpers
+
+    used = set()
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in _code_cells(path):
+            names = set(re.findall(r"helpers\.([A-Za-z_]\w*)", cell))
+            assert names <= set(helpers.__all__), f"{path.name} reaches past the public API: {names - set(helpers.__all__)}"
+            used |= names
+    assert set(helpers.__all__) <= used, f"public names no notebook uses: {set(helpers.__all__) - used}"
+    assert len(helpers.__all__) <= 25
