@@ -32,8 +32,9 @@ class Tensors(NamedTuple):
     test_y: Tensor
 
 
-def mnist_tensors(device: torch.device | str = "cpu", n_train: int | None = None) -> Tensors:
-    """All of MNIST as normalised float32 tensors on `device` (the first `n_train` training images).
+def mnist_tensors(device: torch.device | str = "cpu", n_train: int | None = None,
+                  n_test: int | None = None) -> Tensors:
+    """All of MNIST as normalised float32 tensors on `device` (the first `n_train` training, `n_test` test images).
 
     Pixels are scaled to 0..1, then shifted and scaled by the training set's mean and standard
     deviation, so they average 0 with spread 1. Taught in notebook 06.
@@ -42,8 +43,9 @@ def mnist_tensors(device: torch.device | str = "cpu", n_train: int | None = None
     >>> d.train_x.shape, d.train_y.shape, d.train_x.dtype
     (torch.Size([100, 1, 28, 28]), torch.Size([100]), torch.float32)
     """
-    if n_train is not None and not (isinstance(n_train, int) and 1 <= n_train <= 60000):
-        raise ValueError(f"n_train must be a whole number from 1 to 60000 (or None for all), got {n_train!r}.")
+    for name, n, most in [("n_train", n_train, 60000), ("n_test", n_test, 10000)]:
+        if n is not None and not (isinstance(n, int) and 1 <= n <= most):
+            raise ValueError(f"{name} must be a whole number from 1 to {most} (or None for all), got {n!r}.")
     device = torch.device(device)
 
     def prepare(images: Tensor) -> Tensor:
@@ -51,7 +53,7 @@ def mnist_tensors(device: torch.device | str = "cpu", n_train: int | None = None
 
     x, y = load_mnist("full", "train")
     tx, ty = load_mnist("full", "test")
-    x, y = x[:n_train], y[:n_train]
+    x, y, tx, ty = x[:n_train], y[:n_train], tx[:n_test], ty[:n_test]
     return Tensors(prepare(x), y.to(device), prepare(tx), ty.to(device))
 
 

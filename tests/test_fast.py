@@ -23,14 +23,16 @@ def test_mnist_tensors_are_normalised_float_images_on_the_device():
     assert d.train_x.dtype == torch.float32 and d.train_y.dtype == torch.int64
     assert abs(d.train_x.mean().item()) < 1e-3 and abs(d.train_x.std().item() - 1) < 1e-3
     assert d.train_y.unique().tolist() == list(range(10))
-    small = fast.mnist_tensors("cpu", n_train=500)
+    small = fast.mnist_tensors("cpu", n_train=500, n_test=300)
     assert len(small.train_x) == len(small.train_y) == 500 and torch.equal(small.train_x, d.train_x[:500])
+    assert len(small.test_x) == len(small.test_y) == 300 and torch.equal(small.test_y, d.test_y[:300])
 
 
-@pytest.mark.parametrize("n_train", [0, 60001, 2.5])
-def test_mnist_tensors_refuses_a_bad_size(n_train):
-    with pytest.raises(ValueError, match="n_train must be"):
-        fast.mnist_tensors("cpu", n_train=n_train)
+@pytest.mark.parametrize("n_train, n_test, wrong", [(0, None, "n_train"), (60001, None, "n_train"), (2.5, None, "n_train"),
+                                                    (None, 0, "n_test"), (None, 10001, "n_test")])
+def test_mnist_tensors_refuses_a_bad_size(n_train, n_test, wrong):
+    with pytest.raises(ValueError, match=f"{wrong} must be"):
+        fast.mnist_tensors("cpu", n_train=n_train, n_test=n_test)
 
 
 def test_slices_cover_every_item_once_per_epoch_in_order():
