@@ -1,11 +1,6 @@
-"""Training fast: MNIST as tensors on the device, batches as slices, a small conv net,
-a stopwatch that waits for the GPU, and a fair race between training recipes.
-
-Taught in notebook 06, which measures each piece one step at a time. The rules of the race
-(`race`): both contestants get the same normalised tensors, already on the device, in the
-same shuffled order per seed; each recipe's clock runs from building its model to knowing
-its test accuracy (training and evaluation both inside); recipes take turns, seed by seed,
-so a busy machine slows them alike (`race`, whose example shows the whole use).
+"""Training fast: MNIST as tensors on the device, batches as slices, a small conv net, a stopwatch
+that waits for the GPU, and a fair race between training recipes (`race` states its rules).
+Taught in notebook 06, which measures each piece one step at a time.
 """
 
 from __future__ import annotations
@@ -37,8 +32,9 @@ class Tensors(NamedTuple):
     test_y: Tensor
 
 
-def mnist_tensors(device: torch.device | str = "cpu", n_train: int | None = None) -> Tensors:
-    """All of MNIST as normalised float32 tensors on `device` (the first `n_train` training images).
+def mnist_tensors(device: torch.device | str = "cpu", n_train: int | None = None,
+                  n_test: int | None = None) -> Tensors:
+    """All of MNIST as normalised float32 tensors on `device` (the first `n_train` training, `n_test` test images).
 
     Pixels are scaled to 0..1, then shifted and scaled by the training set's mean and standard
     deviation, so they average 0 with spread 1. Taught in notebook 06.
@@ -47,8 +43,9 @@ def mnist_tensors(device: torch.device | str = "cpu", n_train: int | None = None
     >>> d.train_x.shape, d.train_y.shape, d.train_x.dtype
     (torch.Size([100, 1, 28, 28]), torch.Size([100]), torch.float32)
     """
-    if n_train is not None and not (isinstance(n_train, int) and 1 <= n_train <= 60000):
-        raise ValueError(f"n_train must be a whole number from 1 to 60000 (or None for all), got {n_train!r}.")
+    for name, n, most in [("n_train", n_train, 60000), ("n_test", n_test, 10000)]:
+        if n is not None and not (isinstance(n, int) and 1 <= n <= most):
+            raise ValueError(f"{name} must be a whole number from 1 to {most} (or None for all), got {n!r}.")
     device = torch.device(device)
 
     def prepare(images: Tensor) -> Tensor:
@@ -56,7 +53,7 @@ def mnist_tensors(device: torch.device | str = "cpu", n_train: int | None = None
 
     x, y = load_mnist("full", "train")
     tx, ty = load_mnist("full", "test")
-    x, y = x[:n_train], y[:n_train]
+    x, y, tx, ty = x[:n_train], y[:n_train], tx[:n_test], ty[:n_test]
     return Tensors(prepare(x), y.to(device), prepare(tx), ty.to(device))
 
 
@@ -194,8 +191,7 @@ class Recipe:
     eval_batch: int = 2000
     inference_mode: bool = False     # evaluate under torch.inference_mode instead of torch.no_grad
 
-    def model(self) -> SmallConvNet:
-        """A freshly initialised network of this recipe."""
+    def model(self) -> SmallConvNet:  # a freshly initialised network of this recipe
         return SmallConvNet(self.channels, self.hidden, self.crop)
 
 
@@ -203,31 +199,41 @@ PEER = Recipe("peer recipe (tuomaso)")
 
 
 def bf16_is_fast(device: torch.device | str) -> bool:
-    """True where bfloat16 arithmetic runs in hardware: a CUDA GPU that supports it, or a CPU
-    with AVX-512 BF16 or AMX. Elsewhere autocast emulates it and is slower. Used in notebook 06.
+    """True where bfloat16 arithmetic runs in hardware: an NVIDIA GPU of compute capability 8.0 or
+    later (Ampere on), or a CPU with AVX-512 BF16 or AMX. Elsewhere (a T4 or GTX 1660 Ti, say)
+    autocast emulates it and is slower, though `torch.cuda.is_bf16_supported()` says True. Used in notebook 06.
 
     >>> bf16_is_fast("mps")
     False
     """
     device = torch.device(device)
     if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
+        return torch.cuda.is_available() and torch.cuda.get_device_capability(device) >= (8, 0)
     if device.type == "cpu":
         checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
         return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
     return False
 
 
-def our_recipe(device: torch.device | str) -> Recipe:
-    """The recipe notebook 06 arrives at: a narrower net on the cropped digits, label smoothing,
-    channels-last layout, inference-mode evaluation in batches of 500, and bfloat16 where the
-    hardware computes it fast (`bf16_is_fast`).
+def machine_settings(recipe: Recipe, device: torch.device | str) -> Recipe:
+    """`recipe` with the settings that paid on notebook 06's CPU and leave network and training as they are:
+    channels-last layout, evaluation under `inference_mode` in batches of 500, and bfloat16 where the
+    hardware computes it fast (`bf16_is_fast`). Any recipe can use them, the peer's too. Taught in notebook 06.
 
-    >>> r = our_recipe("cpu"); r.channels, r.crop, r.label_smoothing
-    ((16, 32), 2, 0.1)
+    >>> r = machine_settings(PEER, "mps"); r.channels, r.channels_last, r.eval_batch, r.bf16
+    ((24, 32), True, 500, False)
     """
-    return replace(PEER, name="ours", channels=(16, 32), crop=2, label_smoothing=0.1, channels_last=True,
-                   bf16=bf16_is_fast(device), eval_batch=500, inference_mode=True)
+    return replace(recipe, channels_last=True, eval_batch=500, inference_mode=True, bf16=bf16_is_fast(device))
+
+
+def our_recipe(device: torch.device | str) -> Recipe:
+    """The recipe notebook 06 arrives at: the peer's, with a narrower net on the cropped digits and label
+    smoothing (checked on held-out training images), plus the `machine_settings` for `device`.
+
+    >>> r = our_recipe("cpu"); r.channels, r.crop, r.label_smoothing, r.channels_last
+    ((16, 32), 2, 0.1, True)
+    """
+    return machine_settings(replace(PEER, name="ours", channels=(16, 32), crop=2, label_smoothing=0.1), device)
 
 
 def train_recipe(recipe: Recipe, model: nn.Module, x: Tensor, y: Tensor) -> nn.Module:
@@ -309,7 +315,8 @@ def race(recipes: Sequence[Recipe], data: Tensors, seeds: Sequence[int] = (0, 1,
     """Time every recipe on every seed, taking turns; one row per recipe. Taught in notebook 06.
 
     For each seed the training set is shuffled once (off the clock, the same order for every
-    recipe), then each recipe runs in turn (`time_recipe`). Before that each recipe runs once on
+    recipe), then each recipe runs in turn (`time_recipe`), the order rotating by one each seed so
+    that no recipe always goes first or follows the same one. Before that each recipe runs once on
     a few batches, untimed, so no one pays for the first call's set-up (memory, kernel choice).
     The table gives each recipe's mean and lowest accuracy and median seconds (`summarize`): a recipe
     reaches 99% when its mean is at least 0.99 with no seed below 0.989; its median time is then its time to 99%.
@@ -319,6 +326,7 @@ def race(recipes: Sequence[Recipe], data: Tensors, seeds: Sequence[int] = (0, 1,
     >>> race([PEER, our_recipe("cpu")], small, seeds=[0], verbose=False).columns.tolist()
     ['method', 'accuracy', 'worst', 'seconds', 'reaches_99']
     """
+    recipes = list(recipes)
     if not recipes or not seeds:
         raise ValueError("race needs at least one recipe and one seed.")
     names = [r.name for r in recipes]
@@ -329,11 +337,11 @@ def race(recipes: Sequence[Recipe], data: Tensors, seeds: Sequence[int] = (0, 1,
         time_recipe(replace(r, epochs=1.0), Tensors(data.train_x[:n], data.train_y[:n],
                                                     data.test_x[:r.eval_batch], data.test_y[:r.eval_batch]), 0)
     rows = []
-    for seed in seeds:
+    for i, seed in enumerate(seeds):
         order = torch.randperm(len(data.train_x), generator=torch.Generator().manual_seed(seed))
         order = order.to(data.train_x.device)
         shuffled = Tensors(data.train_x[order], data.train_y[order], data.test_x, data.test_y)
-        for r in recipes:
+        for r in recipes[i % len(recipes):] + recipes[:i % len(recipes)]:
             acc, seconds = time_recipe(r, shuffled, seed)
             rows.append(dict(method=r.name, seed=seed, accuracy=acc, seconds=seconds))
             if verbose:

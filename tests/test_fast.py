@@ -23,14 +23,16 @@ def test_mnist_tensors_are_normalised_float_images_on_the_device():
     assert d.train_x.dtype == torch.float32 and d.train_y.dtype == torch.int64
     assert abs(d.train_x.mean().item()) < 1e-3 and abs(d.train_x.std().item() - 1) < 1e-3
     assert d.train_y.unique().tolist() == list(range(10))
-    small = fast.mnist_tensors("cpu", n_train=500)
+    small = fast.mnist_tensors("cpu", n_train=500, n_test=300)
     assert len(small.train_x) == len(small.train_y) == 500 and torch.equal(small.train_x, d.train_x[:500])
+    assert len(small.test_x) == len(small.test_y) == 300 and torch.equal(small.test_y, d.test_y[:300])
 
 
-@pytest.mark.parametrize("n_train", [0, 60001, 2.5])
-def test_mnist_tensors_refuses_a_bad_size(n_train):
-    with pytest.raises(ValueError, match="n_train must be"):
-        fast.mnist_tensors("cpu", n_train=n_train)
+@pytest.mark.parametrize("n_train, n_test, wrong", [(0, None, "n_train"), (60001, None, "n_train"), (2.5, None, "n_train"),
+                                                    (None, 0, "n_test"), (None, 10001, "n_test")])
+def test_mnist_tensors_refuses_a_bad_size(n_train, n_test, wrong):
+    with pytest.raises(ValueError, match=f"{wrong} must be"):
+        fast.mnist_tensors("cpu", n_train=n_train, n_test=n_test)
 
 
 def test_slices_cover_every_item_once_per_epoch_in_order():
@@ -140,6 +142,32 @@ def test_our_recipe_uses_bf16_only_where_the_hardware_is_fast(monkeypatch):
     assert (our_recipe("cpu").batch_size, our_recipe("cpu").lr, our_recipe("cpu").betas) == (256, 1e-2, (0.7, 0.9))
 
 
+def test_bf16_is_fast_on_a_gpu_only_from_ampere_on_not_where_it_is_emulated(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    # torch.cuda.is_bf16_supported() counts emulation by default: True on a T4 (7.5), where bf16 is slow
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: including_emulation)
+    capability = {"value": (7, 5)}
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability["value"])
+    assert fast.bf16_is_fast("cuda") is False
+    assert our_recipe("cuda").bf16 is False
+    for ampere_or_later in [(8, 0), (8, 6), (9, 0)]:
+        capability["value"] = ampere_or_later
+        assert fast.bf16_is_fast("cuda") is True
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert fast.bf16_is_fast("cuda") is False
+
+
+def test_machine_settings_change_the_layout_evaluation_and_number_format_not_the_training(monkeypatch):
+    monkeypatch.setattr(fast, "bf16_is_fast", lambda device: True)
+    tuned = fast.machine_settings(PEER, "cpu")
+    assert (tuned.channels_last, tuned.eval_batch, tuned.inference_mode, tuned.bf16) == (True, 500, True, True)
+    assert replace(tuned, channels_last=False, eval_batch=2000, inference_mode=False, bf16=False) == PEER
+    ours = our_recipe("cpu")
+    assert fast.machine_settings(replace(ours, channels_last=False, bf16=False), "cpu") == ours
+    monkeypatch.setattr(fast, "bf16_is_fast", lambda device: False)
+    assert fast.machine_settings(PEER, "cpu").bf16 is False
+
+
 def test_bf16_is_fast_asks_the_cpu(monkeypatch):
     monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False, raising=False)
     monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False, raising=False)
@@ -202,12 +230,24 @@ def test_race_takes_turns_and_gives_every_recipe_the_same_order_per_seed(monkeyp
     table = race([replace(PEER, name="a"), replace(PEER, name="b")], data, seeds=(0, 1), verbose=False)
     warmups, timed = calls[:2], calls[2:]
     assert [(c[0], c[2]) for c in warmups] == [("a", 3 * 256), ("b", 3 * 256)]
-    assert [(c[0], c[1]) for c in timed] == [("a", 0), ("b", 0), ("a", 1), ("b", 1)]
+    assert [(c[0], c[1]) for c in timed] == [("a", 0), ("b", 0), ("b", 1), ("a", 1)]  # the other one first
     assert timed[0][3] == timed[1][3] and timed[2][3] == timed[3][3]  # same order for both recipes
     assert timed[0][3] != timed[2][3] and timed[0][3] != list(range(20))  # shuffled, anew per seed
     assert table.to_dict("records") == [
         dict(method="a", accuracy=0.995, worst=0.995, seconds=1.0, reaches_99=True),
         dict(method="b", accuracy=0.985, worst=0.985, seconds=2.0, reaches_99=False)]
+
+
+def test_race_rotates_who_goes_first_seed_by_seed_and_keeps_the_table_in_the_given_order(monkeypatch):
+    calls = []
+    monkeypatch.setattr(fast, "time_recipe", lambda recipe, data, seed: calls.append((seed, recipe.name)) or (0.99, 1.0))
+    data = Tensors(torch.zeros(900, 1, 28, 28), torch.zeros(900, dtype=torch.long), torch.zeros(10, 1, 28, 28),
+                   torch.zeros(10, dtype=torch.long))
+    recipes = [replace(PEER, name=name) for name in "abc"]
+    table = race(recipes, data, seeds=(5, 6, 7, 8), verbose=False)
+    turns = ["".join(name for s, name in calls[3:] if s == seed) for seed in (5, 6, 7, 8)]
+    assert turns == ["abc", "bca", "cab", "abc"]
+    assert table["method"].tolist() == ["a", "b", "c"]
 
 
 def test_race_refuses_two_recipes_of_one_name():
