@@ -76,7 +76,7 @@ def _clean_row(notebook: str, row: Mapping[str, Any], device: str | None, mode: 
     seconds, params = _number(row, "train_seconds", where), _number(row, "params", where)
     return {"notebook": notebook, "task": row["task"], "method": row["method"],
             "metric": row.get("metric", "accuracy"), "value": round(value, 4),
-            "train_seconds": None if seconds is None else round(seconds, 2),
+            "train_seconds": None if seconds is None else float(f"{seconds:.4g}"),  # 4 significant digits: 0.002135 s stays
             "params": None if params is None else int(params),
             "device": None if device is None else str(device), "mode": mode}
 

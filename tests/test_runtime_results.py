@@ -57,6 +57,14 @@ def test_record_results_replaces_the_notebooks_file(tmp_path, monkeypatch):
     assert list(tmp_path.rglob("*.tmp")) == []
 
 
+def test_record_results_keeps_a_few_milliseconds(tmp_path, monkeypatch):
+    """Averaging images takes milliseconds: rounding to 0.01 s made it 0.0, which reads as "no training"."""
+    monkeypatch.setenv("MNIST_RESULTS", str(tmp_path))
+    table = helpers.record_results("02_x", [dict(task="3 vs 7", method="mean digit", value=0.95, train_seconds=0.0021349),
+                                            dict(task="3 vs 7", method="linear", value=0.97, train_seconds=156.8123)])
+    assert table["train_seconds"].tolist() == [0.002135, 156.8]
+
+
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), "high"])
 def test_record_results_refuses_what_is_not_a_number_and_writes_nothing(tmp_path, monkeypatch, bad):
     monkeypatch.setenv("MNIST_RESULTS", str(tmp_path))
