@@ -12,6 +12,7 @@ reference run shipped with the package.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -88,7 +89,7 @@ def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlim(left / 2, float(x.max()) * 4)
-        ax.set_ylim(float(err.min()) / 1.6, float(err.max()) * 1.6)
+        ax.set_ylim(float(err.min()) / 2.5, float(err.max()) * 1.6)  # room below the best models for their labels
         _label_points(ax, x, err, rows["method"] + np.where(rows["train_seconds"].fillna(0) > 0, "", " (no training)"))
         ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:g}%"))
@@ -104,20 +105,37 @@ def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12
 
 
 def _label_points(ax, xs: pd.Series, ys: pd.Series, labels: pd.Series) -> None:
-    """Label each point once (a model run twice gets one label), nudging labels apart vertically."""
+    """Label each point once (a model run twice gets one label): right of the point if that space is free,
+    else left of it, else a little above or below, so that no two labels overlap."""
     ax.figure.canvas.draw()  # so transData knows the final limits
-    placed: list[tuple[float, float]] = []
+    renderer = ax.figure.canvas.get_renderer()
+    inside = ax.get_window_extent(renderer)
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
+    placed = [Bbox.from_extents(px - 6, py - 6, px + 6, py + 6)       # the points themselves
+              for px, py in ax.transData.transform(np.column_stack([xs, ys]))]
     seen = set()
+    tries = [(dx, dy) for dy in (0, 12, -12, 24, -24, 36, -36, 48, -48, -60, -72) for dx in (9, -9)]
     for x, y, text in zip(xs, ys, labels):
         if text in seen:
             continue
         seen.add(text)
-        px, py = ax.transData.transform((x, y))
-        dy = 0
-        while any(abs(px - qx) < 150 and abs(py + dy - qy) < 12 for qx, qy in placed):
-            dy -= 12
-        placed.append((px, py + dy))
-        ax.annotate(text, (x, y), textcoords="offset points", xytext=(7, dy - 3), fontsize=9)
+        for dx, dy in tries:
+            note = ax.annotate(textwrap.fill(text, 28), (x, y), textcoords="offset points", xytext=(dx, dy),
+                               fontsize=9, ha="left" if dx > 0 else "right", va="center",
+                               arrowprops=dict(arrowstyle="-", color="grey", lw=0.6, shrinkA=0, shrinkB=4) if dy else None)
+            note.update_positions(renderer)
+            box = Text.get_window_extent(note, renderer)   # the text alone, without its connecting line
+            fits = inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0 and box.y1 <= inside.y1
+            if fits and not any(box.overlaps(other) for other in placed):
+                break
+            note.remove()
+        else:
+            note = ax.annotate(textwrap.fill(text, 28), (x, y), textcoords="offset points", xytext=(7, 0), fontsize=9,
+                               va="center")
+            note.update_positions(renderer)
+            box = Text.get_window_extent(note, renderer)
+        placed.append(box)
 
 
 def step_costs(results: pd.DataFrame, steps: Sequence[tuple[str, str, str, str]]) -> pd.DataFrame:
@@ -148,9 +166,14 @@ def step_costs(results: pd.DataFrame, steps: Sequence[tuple[str, str, str, str]]
         t_a, t_b = float(a["train_seconds"] or 0), float(b["train_seconds"] or 0)
         out.append({"task": task, "step": f"{before} → {after}", "what changed": changed,
                     "error before": round(err_a, 4), "error after": round(err_b, 4),
-                    "fewer_mistakes": round(err_a / err_b, 1) if err_b > 0 else float("inf"),
-                    "time_x": round(t_b / t_a, 1) if t_a > 0 else float("nan"),
-                    "params_x": round(float(b["params"]) / float(a["params"]), 1)
+                    "fewer_mistakes": _ratio(err_a, err_b) if err_b > 0 else float("inf"),
+                    "time_x": _ratio(t_b, t_a) if t_a > 0 else float("nan"),
+                    "params_x": _ratio(float(b["params"]), float(a["params"]))
                     if pd.notna(a["params"]) and pd.notna(b["params"]) and float(a["params"]) > 0 else float("nan"),
                     "run": run})
     return pd.DataFrame(out)
+
+
+def _ratio(a: float, b: float) -> float:
+    """a / b to 2 significant digits, so that 0.054 does not print as 0.1 nor 0.018 as 0.0."""
+    return float(f"{a / b:.2g}")

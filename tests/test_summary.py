@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.text import Text
 import pytest
 
 import helpers
@@ -75,12 +76,31 @@ def test_error_chart_log_axes_no_training_marked_and_no_empty_range():
     plt.close("all")
 
 
+def _text_box(note, renderer):
+    """A label's own box, without the line that joins it to its point."""
+    note.update_positions(renderer)
+    return Text.get_window_extent(note, renderer)
+
+
 def test_error_chart_labels_of_nearby_points_do_not_overlap():
     close = _results([dict(notebook="04", task="t", method="a", value=0.9834, train_seconds=12.0, params=1, run="r"),
                       dict(notebook="05", task="t", method="b", value=0.9836, train_seconds=12.5, params=1, run="r")])
     (ax,) = helpers.plot_error_vs_time(close)
-    ys = sorted(a.xyann[1] for a in ax.texts)
-    assert ys[1] - ys[0] >= 12
+    renderer = ax.figure.canvas.get_renderer()
+    first, second = (_text_box(t, renderer) for t in ax.texts)
+    assert len(ax.texts) == 2 and not first.overlaps(second)
+    plt.close("all")
+
+
+def test_error_chart_labels_stay_inside_the_panel():
+    """The reference run's ten-digit panel once pushed a label below the axis, far from its point."""
+    axes = helpers.plot_error_vs_time(helpers.load_results())
+    renderer = axes[0].figure.canvas.get_renderer()
+    for ax in axes:
+        inside, boxes = ax.get_window_extent(renderer), [_text_box(t, renderer) for t in ax.texts]
+        assert boxes and all(inside.x0 <= b.x0 and b.x1 <= inside.x1 and inside.y0 <= b.y0 and b.y1 <= inside.y1
+                             for b in boxes)
+        assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     plt.close("all")
 
 
@@ -90,9 +110,17 @@ def test_step_costs_say_what_changed_and_skip_time_ratios_without_training():
     costs = helpers.step_costs(RESULTS, steps)
     first, second = costs.to_dict("records")
     assert first["what changed"] == "a model trained with SGD" and pd.isna(first["time_x"])  # no "1.0x" for 0 s
-    assert first["fewer_mistakes"] == round(0.3315 / 0.0772, 1)
+    assert first["fewer_mistakes"] == 4.3                  # 0.3315 / 0.0772, to 2 significant digits
     assert second["run"] == "ref"                          # your run lacks "linear": the reference run
-    assert second["fewer_mistakes"] == round(0.0772 / 0.0166, 1)
+    assert second["fewer_mistakes"] == 4.7                 # 0.0772 / 0.0166
+
+
+def test_step_costs_keep_small_ratios_visible():
+    """resnet18 -> a small CNN: 0.054x the time, 0.018x the parameters, which one decimal showed as 0.1 and 0.0."""
+    results = pd.DataFrame([dict(notebook="05", task="t", method="a", value=0.9902, train_seconds=152.2, params=11708992, run="r"),
+                            dict(notebook="06", task="t", method="b", value=0.9917, train_seconds=8.178, params=215194, run="r")])
+    (row,) = helpers.step_costs(results, [("t", "a", "b", "a small CNN")]).to_dict("records")
+    assert (row["time_x"], row["params_x"], row["fewer_mistakes"]) == (0.054, 0.018, 1.2)
 
 
 def test_step_costs_unknown_method_says_what_there_is():
