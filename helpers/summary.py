@@ -17,6 +17,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
 from helpers.results import YOUR_RUN
 
@@ -110,8 +112,6 @@ def _label_points(ax, xs: pd.Series, ys: pd.Series, labels: pd.Series) -> None:
     ax.figure.canvas.draw()  # so transData knows the final limits
     renderer = ax.figure.canvas.get_renderer()
     inside = ax.get_window_extent(renderer)
-    from matplotlib.text import Text
-    from matplotlib.transforms import Bbox
     placed = [Bbox.from_extents(px - 6, py - 6, px + 6, py + 6)       # the points themselves
               for px, py in ax.transData.transform(np.column_stack([xs, ys]))]
     seen = set()
@@ -120,22 +120,25 @@ def _label_points(ax, xs: pd.Series, ys: pd.Series, labels: pd.Series) -> None:
         if text in seen:
             continue
         seen.add(text)
+        text = textwrap.fill(text, 28)
         for dx, dy in tries:
-            note = ax.annotate(textwrap.fill(text, 28), (x, y), textcoords="offset points", xytext=(dx, dy),
-                               fontsize=9, ha="left" if dx > 0 else "right", va="center",
-                               arrowprops=dict(arrowstyle="-", color="grey", lw=0.6, shrinkA=0, shrinkB=4) if dy else None)
-            note.update_positions(renderer)
-            box = Text.get_window_extent(note, renderer)   # the text alone, without its connecting line
+            note, box = _annotate(ax, renderer, text, x, y, dx, dy)
             fits = inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0 and box.y1 <= inside.y1
             if fits and not any(box.overlaps(other) for other in placed):
                 break
             note.remove()
-        else:
-            note = ax.annotate(textwrap.fill(text, 28), (x, y), textcoords="offset points", xytext=(7, 0), fontsize=9,
-                               va="center")
-            note.update_positions(renderer)
-            box = Text.get_window_extent(note, renderer)
+        else:  # no free place: right of the point anyway
+            note, box = _annotate(ax, renderer, text, x, y, 9, 0)
         placed.append(box)
+
+
+def _annotate(ax, renderer, text: str, x: float, y: float, dx: float, dy: float):
+    """A label `dx, dy` points from (x, y), joined to it by a thin line when moved up or down, and its box."""
+    note = ax.annotate(text, (x, y), textcoords="offset points", xytext=(dx, dy), fontsize=9,
+                       ha="left" if dx > 0 else "right", va="center",
+                       arrowprops=dict(arrowstyle="-", color="grey", lw=0.6, shrinkA=0, shrinkB=4) if dy else None)
+    note.update_positions(renderer)
+    return note, Text.get_window_extent(note, renderer)   # the text alone, without its connecting line
 
 
 def step_costs(results: pd.DataFrame, steps: Sequence[tuple[str, str, str, str]]) -> pd.DataFrame:
