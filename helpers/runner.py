@@ -132,11 +132,33 @@ def update_reference(notebook: str, rows: list[dict], dest: Path | None = None) 
     return dest
 
 
+def find_notebook(name: str, folder: Path = NOTEBOOKS_DIR) -> Path:
+    """The notebook that `name` means: a path to a notebook, or a name in `folder` given whole
+    (`05_resnet18.ipynb`), without `.ipynb`, or by its start if only one notebook starts so (`05`).
+
+    >>> find_notebook("05").name
+    '05_resnet18.ipynb'
+    """
+    if Path(name).is_file():
+        return Path(name).resolve()
+    stem = name.removesuffix(".ipynb")
+    found = sorted(p for p in folder.glob("*.ipynb") if p.stem == stem) or sorted(folder.glob(f"{stem}*.ipynb"))
+    if len(found) != 1:
+        known = ", ".join(p.stem for p in sorted(folder.glob("[0-9]*.ipynb")))
+        what = "matches several notebooks" if found else "is not a notebook file nor the name of one"
+        raise ValueError(f"{name!r} {what} in {folder}. Name one of: {known} (or its number, e.g. 05).")
+    return found[0].resolve()
+
+
 def run_notebooks(names: list[str] | None = None) -> int:
     """Run the named notebooks (default: every `notebooks/*.ipynb`, in order); 0 if all pass."""
     from helpers.runtime import quick_mode
 
-    paths = [Path(n).resolve() for n in names] if names else sorted(NOTEBOOKS_DIR.glob("[0-9]*.ipynb"))
+    try:
+        paths = [find_notebook(n) for n in names] if names else sorted(NOTEBOOKS_DIR.glob("[0-9]*.ipynb"))
+    except ValueError as e:
+        print(e)
+        return 2
     if not paths:
         print(f"No notebooks found in {NOTEBOOKS_DIR}.")
         return 0

@@ -6,7 +6,9 @@ import json
 
 import nbformat
 
-from helpers.runner import run_notebooks
+import pytest
+
+from helpers.runner import find_notebook, run_notebooks
 
 
 def _notebook(path, source: str) -> None:
@@ -71,3 +73,20 @@ def test_a_full_run_makes_each_notebooks_results_the_reference(tmp_path, monkeyp
     assert [(r["notebook"], r["method"], r["value"]) for r in data["results"]] == [
         ("02_a", "x", 0.5), ("03_b", "y", 0.7), ("03_b", "z", 0.8)]
     assert data["machine"] == runner.machine_name() and data["mode"] == "full"
+
+
+def test_a_notebook_can_be_named_by_its_name_or_number(tmp_path):
+    for name in ("01_pixels", "02_pixel_similarity", "02_pixel_similarity_extra"):
+        _notebook(tmp_path / f"{name}.ipynb", "")
+    assert find_notebook("01", tmp_path).name == "01_pixels.ipynb"
+    assert find_notebook("01_pixels", tmp_path).name == "01_pixels.ipynb"
+    assert find_notebook("02_pixel_similarity.ipynb", tmp_path).name == "02_pixel_similarity.ipynb"  # whole name wins
+    assert find_notebook(str(tmp_path / "01_pixels.ipynb")) == (tmp_path / "01_pixels.ipynb").resolve()
+    with pytest.raises(ValueError, match="matches several notebooks"):
+        find_notebook("02", tmp_path)
+
+
+def test_an_unknown_notebook_name_says_which_exist(capsys):
+    assert run_notebooks(["5_resnet"]) == 2
+    out = capsys.readouterr().out
+    assert "'5_resnet' is not a notebook" in out and "05_resnet18" in out and "07_summary" in out
