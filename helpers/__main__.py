@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("fetch", help="get the IDX files and build both PNG folders (once)")
     sub.add_parser("where", help="print where the data lives")
     run = sub.add_parser("run", help="run notebooks in place, in order, and print what each produced")
-    run.add_argument("notebooks", nargs="*", help="notebooks to run (default: all in notebooks/)")
+    run.add_argument("notebooks", nargs="*", help="notebooks to run, by path, name or number, e.g. 05 (default: all in notebooks/)")
     repo = sub.add_parser("set-repo", help="point pyproject, the notebooks' Colab install cells and the README's "
                                            "Colab links at another GitHub repository (a fork)")
     repo.add_argument("url", help="https://github.com/OWNER/NAME")

@@ -139,10 +139,13 @@ def find_notebook(name: str, folder: Path = NOTEBOOKS_DIR) -> Path:
     >>> find_notebook("05").name
     '05_resnet18.ipynb'
     """
-    if Path(name).is_file():
-        return Path(name).resolve()
-    stem = name.removesuffix(".ipynb")
-    found = sorted(p for p in folder.glob("*.ipynb") if p.stem == stem) or sorted(folder.glob(f"{stem}*.ipynb"))
+    path = Path(name)
+    if path.suffix == ".ipynb" and path.is_file():
+        return path.resolve()
+    found = []
+    if len(path.parts) == 1 and path.suffix in ("", ".ipynb"):  # a name, not a path to something else
+        stem = name.removesuffix(".ipynb")
+        found = sorted(p for p in folder.glob("*.ipynb") if p.stem == stem) or sorted(folder.glob(f"{stem}*.ipynb"))
     if len(found) != 1:
         known = ", ".join(p.stem for p in sorted(folder.glob("[0-9]*.ipynb")))
         what = "matches several notebooks" if found else "is not a notebook file nor the name of one"

@@ -84,6 +84,11 @@ def test_a_notebook_can_be_named_by_its_name_or_number(tmp_path):
     assert find_notebook(str(tmp_path / "01_pixels.ipynb")) == (tmp_path / "01_pixels.ipynb").resolve()
     with pytest.raises(ValueError, match="matches several notebooks"):
         find_notebook("02", tmp_path)
+    (tmp_path / "notes.txt").write_text("not a notebook")
+    with pytest.raises(ValueError, match="is not a notebook file"):
+        find_notebook(str(tmp_path / "notes.txt"), tmp_path)
+    with pytest.raises(ValueError, match="is not a notebook file"):
+        find_notebook(str(tmp_path / "gone" / "05_x.ipynb"), tmp_path)   # a path to nothing: no glob error
 
 
 def test_an_unknown_notebook_name_says_which_exist(capsys):
