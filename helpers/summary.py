@@ -80,6 +80,7 @@ def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12
         return axes
     trained = table["train_seconds"].fillna(0) > 0
     left = float(table.loc[trained, "train_seconds"].min()) / 4 if trained.any() else 0.1
+    points = []
     for ax, task in zip(axes, tasks):
         rows = table[table["task"] == task]
         x = rows["train_seconds"].fillna(0).where(rows["train_seconds"].fillna(0) > 0, left).astype(float)
@@ -92,7 +93,7 @@ def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12
         ax.set_yscale("log")
         ax.set_xlim(left / 2, float(x.max()) * 4)
         ax.set_ylim(float(err.min()) / 2.5, float(err.max()) * 1.6)  # room below the best models for their labels
-        _label_points(ax, x, err, rows["method"] + np.where(rows["train_seconds"].fillna(0) > 0, "", " (no training)"))
+        points.append((ax, x, err, rows["method"] + np.where(rows["train_seconds"].fillna(0) > 0, "", " (no training)")))
         ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:g}%"))
         ax.yaxis.set_minor_formatter(NullFormatter())
@@ -102,33 +103,36 @@ def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12
         ax.set_xlabel("training time (log scale)", fontsize=10)
         ax.grid(True, which="both", alpha=0.25)
     axes[0].set_ylabel("error rate on held-out images (log scale)", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout()           # the panels' final size first: the labels must fit inside it
+    for ax, x, err, labels in points:
+        _label_points(ax, x, err, labels)
     return axes
 
 
 def _label_points(ax, xs: pd.Series, ys: pd.Series, labels: pd.Series) -> None:
     """Label each point once (a model run twice gets one label): right of the point if that space is free,
-    else left of it, else a little above or below, so that no two labels overlap."""
+    else left of it, else the same in narrower lines, else a little above or below, so that no two labels
+    overlap and none leaves the panel."""
     ax.figure.canvas.draw()  # so transData knows the final limits
     renderer = ax.figure.canvas.get_renderer()
     inside = ax.get_window_extent(renderer)
     placed = [Bbox.from_extents(px - 6, py - 6, px + 6, py + 6)       # the points themselves
               for px, py in ax.transData.transform(np.column_stack([xs, ys]))]
     seen = set()
-    tries = [(dx, dy) for dy in (0, 12, -12, 24, -24, 36, -36, 48, -48, -60, -72) for dx in (9, -9)]
-    for x, y, text in zip(xs, ys, labels):
+    tries = [(width, dx, dy) for dy in (0, 12, -12, 24, -24, 36, -36, 48, -48, -60, -72)
+             for width in (28, 18) for dx in (9, -9)]
+    for x, y, text in sorted(zip(xs, ys, labels), key=lambda point: point[0]):    # left to right
         if text in seen:
             continue
         seen.add(text)
-        text = textwrap.fill(text, 28)
-        for dx, dy in tries:
-            note, box = _annotate(ax, renderer, text, x, y, dx, dy)
+        for width, dx, dy in tries:
+            note, box = _annotate(ax, renderer, textwrap.fill(text, width), x, y, dx, dy)
             fits = inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0 and box.y1 <= inside.y1
             if fits and not any(box.overlaps(other) for other in placed):
                 break
             note.remove()
         else:  # no free place: right of the point anyway
-            note, box = _annotate(ax, renderer, text, x, y, 9, 0)
+            note, box = _annotate(ax, renderer, textwrap.fill(text, 28), x, y, 9, 0)
         placed.append(box)
 
 
