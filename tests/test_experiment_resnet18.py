@@ -1,0 +1,33 @@
+"""tests/experiment_resnet18.py, the script behind notebook 05's choices, on a few images per digit."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import experiment_resnet18  # noqa: E402
+
+
+def test_held_out_runs_count_mistakes_on_the_held_out_images_and_repeat_exactly(capsys):
+    args = ["--task", "3v7", "--seeds", "0", "--augment", "--holdout", "10", "--per-digit", "40"]
+    first = experiment_resnet18.main(args)
+    again = experiment_resnet18.main(args)
+    (run,) = first
+    assert run["of"] == 20                                  # 10 held out of each of the 2 digits
+    assert 0 <= run["mistakes"] <= 20 and run["augment"] and not run["label_smoothing"]
+    assert first == [dict(r, seconds=run["seconds"]) for r in again]   # same seed, same mistakes
+    assert "mistakes [" in capsys.readouterr().out
+
+
+def test_test_image_runs_use_the_test_folder():
+    (run,) = experiment_resnet18.main(["--task", "3v7", "--seeds", "1", "--per-digit", "30"])
+    assert run["of"] == 60 and run["holdout"] == 0       # 30 test images of each digit
+
+
+def test_a_holdout_as_large_as_the_training_set_is_refused(capsys):
+    with pytest.raises(SystemExit):
+        experiment_resnet18.main(["--per-digit", "10", "--holdout", "10"])
+    assert "leaves nothing to train on" in capsys.readouterr().err
