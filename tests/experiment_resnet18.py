@@ -46,6 +46,10 @@ def train_one(task: str, seed: int, augment: bool, label_smoothing: bool, holdou
         return sorted(get_image_files(folder))[:per_digit] if per_digit else sorted(get_image_files(folder))
 
     if holdout:
+        smallest = min(len(files(folder)) for folder in (path / train).ls())
+        if holdout >= smallest:
+            raise ValueError(f"--holdout {holdout} leaves nothing to train on: a digit's training folder has "
+                             f"{smallest} images here; hold out fewer")
         held = {f for folder in sorted((path / train).ls()) for f in files(folder)[-holdout:]}
         get_items = lambda p: [f for folder in sorted((p / train).ls()) for f in files(folder)]  # noqa: E731
         splitter = FuncSplitter(lambda f: f in held)
@@ -79,11 +83,14 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--per-digit", type=int, default=None, metavar="N",
                         help="use only the first N images of each folder (a quick try; the results mean little)")
     args = parser.parse_args(argv)
-    if args.holdout and args.per_digit and args.holdout >= args.per_digit:
-        parser.error(f"--holdout {args.holdout} leaves nothing to train on with --per-digit {args.per_digit}")
+    if args.holdout < 0 or (args.per_digit is not None and args.per_digit < 1):
+        parser.error("--holdout must be 0 or more, and --per-digit 1 or more")
     runs = []
     for seed in args.seeds:
-        run = train_one(args.task, seed, args.augment, args.label_smoothing, args.holdout, args.per_digit)
+        try:
+            run = train_one(args.task, seed, args.augment, args.label_smoothing, args.holdout, args.per_digit)
+        except ValueError as e:
+            parser.error(str(e))
         print(json.dumps(run), flush=True)
         runs.append(run)
     mistakes = [run["mistakes"] for run in runs]

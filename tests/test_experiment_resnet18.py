@@ -27,7 +27,15 @@ def test_test_image_runs_use_the_test_folder():
     assert run["of"] == 60 and run["holdout"] == 0       # 30 test images of each digit
 
 
-def test_a_holdout_as_large_as_the_training_set_is_refused(capsys):
+@pytest.mark.parametrize("args", [["--per-digit", "10", "--holdout", "10"], ["--holdout", "7000"]])
+def test_a_holdout_as_large_as_the_training_set_is_refused(args, capsys):
     with pytest.raises(SystemExit):
-        experiment_resnet18.main(["--per-digit", "10", "--holdout", "10"])
+        experiment_resnet18.main(args)
     assert "leaves nothing to train on" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [["--holdout", "-5"], ["--per-digit", "0"]])
+def test_negative_or_empty_sizes_are_refused(args, capsys):
+    with pytest.raises(SystemExit):
+        experiment_resnet18.main(args)
+    assert "--holdout must be 0 or more" in capsys.readouterr().err
