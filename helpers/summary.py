@@ -102,7 +102,7 @@ def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12
         ax.set_title(task, fontsize=12)
         ax.set_xlabel("training time (log scale)", fontsize=10)
         ax.grid(True, which="both", alpha=0.25)
-    axes[0].set_ylabel("error rate on held-out images (log scale)", fontsize=10)
+    axes[0].set_ylabel("error rate on the test images (log scale)", fontsize=10)
     fig.tight_layout()           # the panels' final size first: the labels must fit inside it
     for ax, x, err, labels in points:
         _label_points(ax, x, err, labels)
@@ -119,8 +119,8 @@ def _label_points(ax, xs: pd.Series, ys: pd.Series, labels: pd.Series) -> None:
     placed = [Bbox.from_extents(px - 6, py - 6, px + 6, py + 6)       # the points themselves
               for px, py in ax.transData.transform(np.column_stack([xs, ys]))]
     seen = set()
-    tries = [(width, dx, dy) for dy in (0, 12, -12, 24, -24, 36, -36, 48, -48, -60, -72)
-             for width in (28, 18) for dx in (9, -9)]
+    tries = [(width, dx, dy) for dy in (0, 12, -12, 24, -24, 36, -36, 48, -48, 60, -60, -72)
+             for width in (28, 18, 14) for dx in (9, -9)]
     for x, y, text in sorted(zip(xs, ys, labels), key=lambda point: point[0]):    # left to right
         if text in seen:
             continue

@@ -30,7 +30,7 @@ FLOORS: dict[str, dict[tuple[str, str], tuple[float, float]]] = {
     "05_resnet18": {
         ("3 vs 7", "resnet18 (fastai)"): (0.99, 0.7),
         ("3 vs 7", "resnet18, augmentation (fastai)"): (0.99, 0.7),
-        ("all 10 digits", "resnet18, label smoothing (fastai)"): (0.98, 0.6),
+        ("all 10 digits", "resnet18, augmentation + label smoothing (fastai)"): (0.98, 0.6),
     },
     "06_fast_training": {
         ("all 10 digits", "small CNN, peer recipe (tuomaso)"): (0.985, 0.85),
