@@ -27,6 +27,19 @@ def test_test_image_runs_use_the_test_folder():
     assert run["of"] == 60 and run["holdout"] == 0       # 30 test images of each digit
 
 
+def test_a_seed_gives_the_same_run_after_the_dataloaders_were_used():
+    """As in notebook 05, where one DataLoaders serves three seeds and a learner may re-run a cell."""
+    from fastai.vision.all import DataBlock, F, GrandparentSplitter, ImageBlock, CategoryBlock, parent_label
+    path = experiment_resnet18.helpers.get_mnist("sample")
+    items = lambda p: [f for s in ("train", "valid") for d in sorted((p / s).ls()) for f in sorted(d.ls())[:32]]  # noqa: E731
+    dls = DataBlock(blocks=(ImageBlock, CategoryBlock), get_items=items, get_y=parent_label,
+                    splitter=GrandparentSplitter()).dataloaders(path, bs=16, num_workers=0)
+    first, _ = experiment_resnet18.train_seeded(dls, 0, F.cross_entropy)
+    list(dls.train)                                     # the DataLoader moves on, as another run or a show_batch would
+    again, _ = experiment_resnet18.train_seeded(dls, 0, F.cross_entropy)
+    assert first.recorder.values[-1] == again.recorder.values[-1]    # the same losses to the last bit
+
+
 @pytest.mark.parametrize("args", [["--per-digit", "10", "--holdout", "10"], ["--holdout", "7000"]])
 def test_a_holdout_as_large_as_the_training_set_is_refused(args, capsys):
     with pytest.raises(SystemExit):
