@@ -31,32 +31,32 @@ from helpers.exercises import check
 from helpers.pixels import class_counts, pixel_heatmap
 
 # 02 pixel similarity
-from helpers.similarity import nearest_mean, per_class_accuracy
+from helpers.similarity import per_class_accuracy
 from helpers.digit_widget import digit_explorer
 
-# 03 SGD from scratch
-from helpers.training import draw_sgd_loop, fit, plot_history
+# 03 SGD from scratch (04 ten digits reuses BasicDataLoader and fit)
+from helpers.training import BasicDataLoader, draw_sgd_loop, fit, plot_history
 from helpers.lr_widget import lr_explorer
 
-# 04 MLP
+# 05 MLP
 from helpers.mistakes import show_most_wrong
 from helpers.draw_widget import draw_digit
 
-# 05 resnet18
+# 06 resnet18
 from helpers.resnet import pretrained_available
 
-# 06 fast training
-from helpers import fast  # helpers.fast.race, .our_recipe, .Stopwatch, ...: the pieces notebook 06 builds up
+# 07 fast training
+from helpers import fast  # helpers.fast.race, .our_recipe, .Stopwatch, ...: the pieces notebook 07 builds up
 
-# 07 summary
+# 08 summary
 from helpers.results import load_results
 from helpers.summary import plot_error_vs_time, step_costs, summary_table
 
 __all__ = [
     "setup", "pick", "get_mnist", "load_mnist", "record_results", "check",
     "pixel_heatmap", "class_counts",
-    "nearest_mean", "per_class_accuracy", "digit_explorer",
-    "fit", "plot_history", "draw_sgd_loop", "lr_explorer",
+    "per_class_accuracy", "digit_explorer",
+    "BasicDataLoader", "fit", "plot_history", "draw_sgd_loop", "lr_explorer",
     "show_most_wrong", "draw_digit",
     "pretrained_available",
     "fast",

@@ -1,4 +1,4 @@
-"""The canvas of notebook 04's `draw_digit`: an anywidget whose browser side is draw_canvas.js.
+"""The canvas of notebook 05's `draw_digit`: an anywidget whose browser side is draw_canvas.js.
 
 Importing this module needs the anywidget package (`draw_digit` says how to install it
 when it is missing) and draw_canvas.js next to it (the package ships it).
@@ -15,7 +15,7 @@ import traitlets
 class DrawCanvas(anywidget.AnyWidget):
     """A black square to draw on; `pixels` holds the drawing as grid*grid values 0..255, row by row.
 
-    Used in notebook 04 (inside `draw_digit`).
+    Used in notebook 05 (inside `draw_digit`).
 
     >>> canvas = DrawCanvas()
     >>> canvas.size, canvas.grid, canvas.pixels

@@ -1,4 +1,4 @@
-"""Notebook 04's draw-a-digit widget: draw with the mouse, see each model's probabilities.
+"""Notebook 05's draw-a-digit widget: draw with the mouse, see each model's probabilities.
 
 `draw_digit({"name": predict_fn, ...})` puts a canvas (`helpers.draw_canvas`, whose
 browser side is draw_canvas.js) next to the models' answers. Each time you lift the
@@ -30,7 +30,7 @@ def center_like_mnist(img: Tensor, box: int = 20, size: int = 28) -> Tensor:
     MNIST digits were scaled to fit a 20x20 box (keeping their shape) and placed so
     their centre of mass is in the middle of the 28x28 image; this does the same to a
     drawing of any size (e.g. the 112x112 grid the canvas sends). An empty drawing
-    gives zeros. Used in notebook 04 (behind `draw_digit`).
+    gives zeros. Used in notebook 05 (behind `draw_digit`).
 
     >>> d = torch.zeros(100, 100); d[10:90, 45:55] = 1      # a tall stroke, off to one side
     >>> out = center_like_mnist(d)
@@ -73,7 +73,7 @@ def predict_probabilities(img28: Tensor, models: Mapping[str, Model]) -> dict[st
     to 1, kept as they are). A model that returns `[N]` or `[N, 1]` is read as one
     logit for "the second class" of a two-class task (sigmoid), e.g. 7 in 3-vs-7.
     A torch module in training mode is asked in eval mode (no dropout), then put back.
-    Used in notebook 04 (behind `draw_digit`).
+    Used in notebook 05 (behind `draw_digit`).
 
     >>> probs = predict_probabilities(torch.zeros(28, 28), {"zeros": lambda x: torch.zeros(len(x), 10)})
     >>> probs["zeros"].tolist()[:3]
@@ -120,7 +120,7 @@ def plot_predictions(img28: Tensor, probs: Mapping[str, Tensor], classes: Sequen
                      figsize: tuple[float, float] | None = None):
     """What the models see (the 28x28 image) and a bar chart of each model's probabilities.
 
-    Used in notebook 04 (behind `draw_digit`).
+    Used in notebook 05 (behind `draw_digit`).
 
     >>> fig = plot_predictions(torch.zeros(28, 28), {"m": torch.tensor([0.2, 0.8])}, classes=[3, 7])
     >>> fig.axes[1].get_title()
@@ -158,7 +158,7 @@ def _new_canvas():
 def draw_digit(models: Mapping[str, Model], classes: Sequence[Any] | None = None) -> LessonWidget:
     """Draw a digit with the mouse and see what each model predicts, with probabilities.
 
-    Taught in notebook 04. `models` maps a name to a function taking a batch `[N, 28, 28]`
+    Taught in notebook 05. `models` maps a name to a function taking a batch `[N, 28, 28]`
     (floats 0..1, white digit on black, like MNIST) and returning scores `[N, C]` (see
     `predict_probabilities`); `classes` names the classes (default 0..C-1).
 

@@ -1,8 +1,9 @@
 """Self-check exercises: `helpers.check(name, obj)` tries your code on a few fixed inputs.
 
-It prints, in plain words, which checks passed and what went wrong, with a hint, and returns
-True when everything passed. A mistake in your code is reported, never raised; only an unknown
-exercise name raises a ValueError.
+It prints, in plain words, which checks passed and what went wrong, with a hint, and gives back
+what the notebook goes on with: your code when every check passed, the course's own version
+(the reference solution) until then, so an unfinished exercise never breaks a later cell. A
+mistake in your code is reported, never raised; only an unknown exercise name raises a ValueError.
 
 Each exercise below is data: how `check` calls your code, a reference solution, the cases (a
 description and the inputs) and the known mistakes, each written as the wrong code itself with
@@ -12,13 +13,13 @@ The runner that does this is in exercises_runner.py.
 
 >>> def relu(x):
 ...     return x.clamp_min(0.)
->>> check("relu", relu)
+>>> relu = check("relu", relu)
 Checking `relu`:
   ok  - a vector of negatives, zeros and positives
   ok  - a 3x4 matrix
   ok  - a single number (0-dim tensor)
 All 3 checks passed. Well done!
-True
+From here on the notebook uses your `relu`.
 
 `check` runs inside `torch.random.fork_rng`, so the `torch.manual_seed` calls below never
 change the random numbers the rest of a notebook sees.
@@ -29,22 +30,22 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from helpers.exercises_runner import Exercise, Problem, call, run_exercise
+from helpers.exercises_runner import Exercise, Problem, call, run_exercise, what_is_wrong
 
 __all__ = ["check", "EXERCISES"]
 
 
-def check(name: str, obj: Any) -> bool:
+def check(name: str, obj: Any) -> Any:
     """Try the learner's `obj` (a function, or the BasicOptim class) on the cases of exercise
-    `name`; print a report and return True when every check passed.
+    `name` and print a report. Return `obj` when every check passed, else the reference solution,
+    so that the notebook goes on either way: `mnist_loss = helpers.check("mnist_loss", mnist_loss)`.
 
-    Used in notebooks 01 to 05, at the end of each "Your turn" cell. An unknown `name`
-    raises ValueError listing the known exercises.
+    Used at the end of each "Your turn" cell. An unknown `name` raises ValueError listing the
+    known exercises.
 
-    >>> check("mnist_distance", lambda a, b: (a - b).mean((-1, -2)))
+    >>> mnist_distance = check("mnist_distance", lambda a, b: (a - b).mean((-1, -2)))
     Checking `mnist_distance`:
       FAIL - one image vs a mean image -> a single number
              expected 0.3301, got -0.001487.
@@ -53,11 +54,18 @@ def check(name: str, obj: Any) -> bool:
              wrong value at position [0]: expected 0.3301, got -0.001487 (5 of 5 values differ).
       ok  - an image vs itself -> 0
     Not yet: 1 of 3 checks passed. Fix the first FAIL above and run the cell again.
-    False
+    Until then the notebook goes on with the course's own `mnist_distance` (the solution below).
+    >>> mnist_distance is EXERCISES["mnist_distance"].solution
+    True
     """
     if name not in EXERCISES:
         raise ValueError(f"Unknown exercise {name!r}. Known exercises: {', '.join(EXERCISES)}.")
-    return run_exercise(EXERCISES[name], name, obj)
+    exercise = EXERCISES[name]
+    if run_exercise(exercise, name, obj):
+        print(f"From here on the notebook uses your `{name}`.")
+        return obj
+    print(f"Until then the notebook goes on with the course's own `{name}` (the solution below).")
+    return exercise.solution
 
 
 # ------------------------------------------------------------ the cases
@@ -69,6 +77,23 @@ def _images() -> list[tuple[str, tuple]]:
     images[0][0, 0], images[1][0, 0] = 255, 0
     return [("three uint8 images -> float32 [3, 28, 28] in 0..1", (images,)),
             ("a list of one image -> [1, 28, 28]", (images[:1],))]
+
+
+def _ink_images() -> list[tuple[str, tuple]]:
+    torch.manual_seed(7)
+    img = torch.randint(0, 256, (28, 28), dtype=torch.uint8)
+    img[img < 200] = 0  # about a fifth of the pixels keep some ink, as in an MNIST digit
+    return [("a uint8 image [28, 28] -> one number, the fraction of its pixels > 0", (img,)),
+            ("a crop of 10 x 17 pixels (170 pixels, not 784)", (img[5:15, 3:20],)),
+            ("a blank image -> 0", (torch.zeros(28, 28, dtype=torch.uint8),)),
+            ("the same image as floats in 0..1 -> the same fraction", (img.float() / 255,))]
+
+
+def _number_or_tensor(got: Any, expected: torch.Tensor) -> Problem | None:
+    """ink_fraction may answer with a plain Python number (`.item()`) as well as a tensor."""
+    if isinstance(got, (int, float)) and not isinstance(got, bool):
+        got = torch.tensor(float(got))
+    return what_is_wrong(got, expected)
 
 
 def _distances() -> list[tuple[str, tuple]]:
@@ -94,6 +119,16 @@ def _logits() -> list[tuple[str, tuple]]:
     return [("6 rows of 10 random logits -> one number, equal to F.cross_entropy", (logits, targets)),
             ("a single row", (logits[:1], targets[:1])),
             ("huge logits (+-1000) stay finite: numerically stable", (huge, torch.tensor([0, 2, 1])))]
+
+
+def _softmax_inputs() -> list[tuple[str, tuple]]:
+    # Square inputs (and one row), on purpose: there, forgetting keepdim gives wrong numbers, which
+    # earn its hint. With more classes than rows the shapes don't fit and the learner sees that error.
+    torch.manual_seed(8)
+    return [("4 rows of 4 random logits -> each row sums to 1", (torch.randn(4, 4) * 2,)),
+            ("one row of 10 logits", (torch.randn(1, 10) * 2,)),
+            ("3 rows, the first of equal logits -> 1/3 each in that row",
+             (torch.tensor([[0., 0., 0.], [1., 2., 3.], [-1., 0., 5.]]),))]
 
 
 def _relu_inputs() -> list[tuple[str, tuple]]:
@@ -209,6 +244,12 @@ def _loss(p: torch.Tensor, t: torch.Tensor) -> torch.Tensor:  # mnist_loss's ref
     return torch.where(t == 1, 1 - p.sigmoid(), p.sigmoid()).mean()
 
 
+def _cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:  # cross_entropy's reference solution
+    m = logits.max(dim=1, keepdim=True).values
+    log_softmax = logits - m - (logits - m).exp().sum(dim=1, keepdim=True).log()
+    return -log_softmax[range(len(targets)), targets].mean()
+
+
 def _rows(t: torch.Tensor) -> torch.Tensor:  # the row numbers 0..N-1, to pick one entry per row
     return torch.arange(len(t))
 
@@ -227,6 +268,26 @@ EXERCISES: dict[str, Exercise] = {
             (lambda images: torch.stack(images, -1).float() / 255,
              "stack along a new FIRST axis (the default, dim=0): `torch.stack(images)`."),
         ]),
+    "ink_fraction": Exercise(  # notebook 01
+        calls="`ink_fraction(img)`", cases=_ink_images, compare=_number_or_tensor,
+        solution=lambda img: (img > 0).float().mean(),
+        mistakes=[
+            (lambda img: (img > 0).sum(),
+             "you counted the pixels with ink; a fraction divides that count by the number of pixels."),
+            (lambda img: (img > 0).float().sum(),
+             "that is how many pixels have ink, not which fraction of them: average instead of adding up."),
+            (lambda img: (img > 0).sum() / 784,
+             "784 is the size of a 28 x 28 image only: divide by the number of pixels of THIS image "
+             "(`img.numel()`), or let `.mean()` count them."),
+            (lambda img: img.float().mean(),
+             "that is the average pixel VALUE (how dark the image is); the question is only WHETHER each pixel "
+             "has ink: compare first, then count."),
+            (lambda img: (img >= 0).float().mean(),
+             "`>= 0` is True for every pixel (no pixel is negative): a pixel has ink when it is MORE than 0."),
+            (lambda img: (img == 0).float().mean(), "that is the fraction of EMPTY pixels, the background."),
+            (lambda img: (img > 0).float().mean(0),
+             "`.mean(0)` gives one fraction per column; average over all the pixels: `.mean()` with no axis."),
+        ]),
     "mnist_distance": Exercise(  # notebook 02
         calls="`mnist_distance(a, b)`", cases=_distances,
         solution=lambda a, b: (a - b).abs().mean((-1, -2)),
@@ -242,6 +303,24 @@ EXERCISES: dict[str, Exercise] = {
             (lambda a, b: (a - b).abs().mean(0), _LAST_TWO_AXES),
             (lambda a, b: (a - b).abs().mean((0, 1)), _LAST_TWO_AXES),
             (lambda a, b: (a - b).abs().mean(-1), _LAST_TWO_AXES),
+        ]),
+    "rmse_distance": Exercise(  # notebook 02
+        calls="`rmse_distance(a, b)`", cases=_distances,
+        solution=lambda a, b: ((a - b) ** 2).mean((-1, -2)).sqrt(),
+        mistakes=[
+            (lambda a, b: ((a - b) ** 2).mean((-1, -2)),
+             "that is the mean squared error: take its square root at the end, `.sqrt()`, to come back to the "
+             "scale of a pixel."),
+            (lambda a, b: ((a - b) ** 2).sqrt().mean((-1, -2)),
+             "this is the L1 distance (the square root of each square is just the absolute value): square, then "
+             "average, and take the square root LAST."),
+            (lambda a, b: ((a - b) ** 2).sum((-1, -2)).sqrt(),
+             "that is the L2 norm, which grows with the number of pixels; RMSE takes the MEAN of the squares."),
+            (lambda a, b: ((a - b) ** 2).mean().sqrt(), "you averaged everything into one number; average over the "
+             "last two axes only, `.mean((-1, -2))`, so each image in the batch gets its own distance."),
+            (lambda a, b: ((a - b) ** 2).mean(-1).sqrt(), _LAST_TWO_AXES),
+            (lambda a, b: ((a - b).mean((-1, -2)) ** 2).sqrt(),
+             "square each difference BEFORE averaging; averaging first lets + and - cancel out."),
         ]),
     "mnist_loss": Exercise(  # notebook 03
         calls="`mnist_loss(predictions, targets)`", cases=_predictions, solution=_loss,
@@ -277,8 +356,8 @@ EXERCISES: dict[str, Exercise] = {
             (_NoZeroGrad, "zero_grad() must clear each gradient: `p.grad = None` (or `p.grad.zero_()`); otherwise "
              "the next backward() ADDS to them."),
         ]),
-    "cross_entropy": Exercise(  # notebook 03
-        calls="`cross_entropy(logits, targets)`", cases=_logits, solution=F.cross_entropy,
+    "cross_entropy": Exercise(  # notebook 04: the solution it folds, which agrees with F.cross_entropy
+        calls="`cross_entropy(logits, targets)`", cases=_logits, solution=_cross_entropy,
         mistakes=[
             (lambda z, t: -(z.exp() / z.exp().sum(1, keepdim=True))[_rows(t), t].log().mean(), _STABLE),
             (lambda z, t: -(z - z.exp().sum(1, keepdim=True).log())[_rows(t), t].mean(), _STABLE),
@@ -295,7 +374,25 @@ EXERCISES: dict[str, Exercise] = {
             (lambda z, t: -z.log_softmax(1)[_rows(t), t[:, None]].mean(), _TARGETS_N_BY_1),
             (lambda z, t: -z.log_softmax(1)[_rows(t)[:, None], t].mean(), _TARGETS_N_BY_1),
         ]),
-    "relu": Exercise(  # notebook 04
+    "softmax": Exercise(  # notebook 04
+        calls="`softmax(x)`", cases=_softmax_inputs,
+        solution=lambda x: x.exp() / x.exp().sum(dim=1, keepdim=True),
+        mistakes=[
+            (lambda x: x.exp() / x.exp().sum(dim=0, keepdim=True),
+             "dim=0 adds up each COLUMN (down the batch); each ROW, the classes of one item, must sum to 1: "
+             "sum over dim=1."),
+            (lambda x: x.exp() / x.exp().sum(dim=1),
+             "`.sum(dim=1)` has shape [N], and broadcasting lines it up with the LAST axis, the classes: column j "
+             "is divided by row j's total (and when the rows and classes differ in number, the shapes don't fit "
+             "at all). `keepdim=True` keeps it [N, 1]: one total per row."),
+            (lambda x: x.exp() / x.exp().sum(),
+             "you divided by the total of the whole batch, so the whole table sums to 1; divide each row by its "
+             "own total."),
+            (lambda x: x / x.sum(dim=1, keepdim=True),
+             "exponentiate first, `x.exp()`: logits can be negative or 0, exponentials are always positive, so "
+             "the probabilities come out between 0 and 1."),
+        ]),
+    "relu": Exercise(  # notebook 05
         calls="`relu(x)`", cases=_relu_inputs, solution=lambda x: x.clamp_min(0.),
         mistakes=[
             (lambda x: x > 0, _MASK),
@@ -305,7 +402,7 @@ EXERCISES: dict[str, Exercise] = {
             (lambda x: x.max().clamp_min(0.),
              "ReLU works element by element and keeps the shape: `x.clamp_min(0.)`, not a max over the tensor."),
         ]),
-    "count_params": Exercise(  # notebook 05
+    "count_params": Exercise(  # notebook 06
         calls="`count_params(model)`", cases=_models,
         solution=lambda model: sum(p.numel() for p in model.parameters()),
         mistakes=[

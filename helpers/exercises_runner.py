@@ -1,6 +1,6 @@
 """How `helpers.check` tries a learner's code: run each case, compare, explain.
 
-Used by `helpers.check` (notebooks 01 to 05); the exercises themselves are in exercises.py.
+Used by `helpers.check` (notebooks 01 to 06); the exercises themselves are in exercises.py.
 For each case of an exercise, `run_exercise`:
 
 1. runs the reference solution, then the learner's code, each on its own copy of the inputs;
@@ -38,7 +38,7 @@ def call(code: Callable, *args: Any) -> Any:
     """Run the learner's code (or a solution, or a known mistake); an error inside it becomes
     `YourCodeRaised`, so it is never mistaken for a bug in the checker.
 
-    Used by `helpers.check` (notebooks 01 to 05).
+    Used by `helpers.check` (notebooks 01 to 06).
 
     >>> call(lambda x: x + 1, 1)
     2
@@ -75,7 +75,7 @@ def what_is_wrong(got: Any, expected: Any) -> Problem | None:
     """How the learner's result `got` differs from the reference's `expected`, as (words, hint),
     or None when they agree. Tensors are compared by shape, dtype, NaN, values, gradients.
 
-    Used by `helpers.check` (notebooks 01 to 05).
+    Used by `helpers.check` (notebooks 01 to 06).
 
     >>> what_is_wrong(torch.zeros(3), torch.zeros(5))[0]
     'expected shape [5], got [3].'
@@ -123,6 +123,8 @@ def what_is_wrong(got: Any, expected: Any) -> Problem | None:
 # (words in the error's type or message, the hint for it): the first one found is used
 ERROR_HINTS = [
     ("notimplementederror", "replace `raise NotImplementedError` with your code."),
+    ("could not infer output dtype", "a comparison such as `x > 0` gives True/False (bool), which `.mean()` can't "
+     "average: convert it to numbers first, `(x > 0).float().mean()`."),
     ("leaf variable that requires grad", "PyTorch will not change a parameter in place while it records gradients: "
      "do the update inside `with torch.no_grad():` (or on `p.data`)."),
     ("ambiguous", "Python's `if`, `max`, `and`/`or` work on one number, not on a whole tensor: use tensor "
@@ -146,7 +148,7 @@ def describe_error(error: BaseException, calls: str) -> Problem:
     """Plain words for an error raised inside the learner's code (its type, message and the line
     of their code that raised it) and a hint. `calls` says how the checker calls their code.
 
-    Used by `helpers.check` (notebooks 01 to 05).
+    Used by `helpers.check` (notebooks 01 to 06).
 
     >>> describe_error(TypeError("relu() takes 1 positional argument but 2 were given"), "`relu(x)`")[1]
     'check the inputs your `def` line takes: the checker calls `relu(x)`.'
@@ -179,7 +181,7 @@ class Exercise:
     (the wrong code itself, its hint). `run(code, *inputs)` tries one case (default: `call`);
     `compare(got, expected)` says what is wrong (default: `what_is_wrong`).
 
-    Used by `helpers.check` (notebooks 01 to 05); `run_exercise` shows one in use.
+    Used by `helpers.check` (notebooks 01 to 06); `run_exercise` shows one in use.
     """
 
     calls: str
@@ -254,7 +256,7 @@ def run_exercise(exercise: Exercise, name: str, obj: Any) -> bool:
     """Print the report for the learner's `obj` on `exercise`; True when every check passed.
     The global random state and grad mode are left as they were.
 
-    Used by `helpers.check` (notebooks 01 to 05).
+    Used by `helpers.check` (notebooks 01 to 06).
 
     >>> double = Exercise("`double(x)`", lambda x: 2 * x, lambda: [("2 * 21 = 42", (21,))], mistakes=[])
     >>> run_exercise(double, "double", lambda x: x + x)

@@ -1,6 +1,6 @@
 """Training fast: MNIST as tensors on the device, batches as slices, a small conv net, a stopwatch
 that waits for the GPU, and a fair race between training recipes (`race` states its rules).
-Taught in notebook 06, which measures each piece one step at a time.
+Taught in notebook 07, which measures each piece one step at a time.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def mnist_tensors(device: torch.device | str = "cpu", n_train: int | None = None
     """All of MNIST as normalised float32 tensors on `device` (the first `n_train` training, `n_test` test images).
 
     Pixels are scaled to 0..1, then shifted and scaled by the training set's mean and standard
-    deviation, so they average 0 with spread 1. Taught in notebook 06.
+    deviation, so they average 0 with spread 1. Taught in notebook 07.
 
     >>> d = mnist_tensors("cpu", n_train=100)
     >>> d.train_x.shape, d.train_y.shape, d.train_x.dtype
@@ -63,7 +63,7 @@ def slices(x: Tensor, y: Tensor, batch_size: int, shuffle: bool = False,
 
     With `shuffle`, the whole data set is put in a new random order first (one indexing
     operation), then cut into consecutive slices; every item comes exactly once. The last
-    batch is smaller when `batch_size` does not divide the data. Taught in notebook 06.
+    batch is smaller when `batch_size` does not divide the data. Taught in notebook 07.
 
     >>> x, y = torch.arange(10).view(10, 1), torch.arange(10)
     >>> [yb.tolist() for _, yb in slices(x, y, 4)]
@@ -81,7 +81,7 @@ def slices(x: Tensor, y: Tensor, batch_size: int, shuffle: bool = False,
 
 
 class SmallConvNet(nn.Module):
-    """Two convolutions and two linear layers, sized for 28x28 digits. Taught in notebook 06.
+    """Two convolutions and two linear layers, sized for 28x28 digits. Taught in notebook 07.
 
     conv 5x5 (1 -> c1) -> max-pool 2 -> ReLU -> conv 3x3 (c1 -> c2) -> max-pool 2 -> ReLU
     -> linear (-> hidden) -> ReLU -> linear (-> 10). With the defaults this is the network of
@@ -117,7 +117,7 @@ def count_flops(model: nn.Module, x: Tensor) -> int:
     """Floating-point operations of one forward pass of `model` on `x` (2 per multiply-add).
 
     Counts the convolutions and matrix products (PyTorch's FlopCounterMode), which is where
-    nearly all the work is; a backward pass costs about twice as much again. Used in notebook 06.
+    nearly all the work is; a backward pass costs about twice as much again. Used in notebook 07.
 
     >>> count_flops(nn.Linear(784, 10), torch.zeros(1, 784))
     15680
@@ -144,7 +144,7 @@ class Stopwatch:
     """Wall-clock seconds of a `with` block; on a GPU it waits for the work to finish first.
 
     A GPU returns from each call at once and computes later, so a clock read without
-    `torch.cuda.synchronize()` measures how fast Python queues work, not the work. Used in notebook 06.
+    `torch.cuda.synchronize()` measures how fast Python queues work, not the work. Used in notebook 07.
 
     >>> with Stopwatch("cpu") as watch:
     ...     _ = torch.ones(100).sum()
@@ -171,7 +171,7 @@ class Recipe:
 
     The defaults are tuomaso/train_mnist_fast's recipe: its network, batch 256, Adam (lr 1e-2,
     betas (0.7, 0.9)), one-cycle schedule without momentum cycling, one epoch, float32,
-    evaluation in batches of 2000 under `torch.no_grad`. Taught in notebook 06.
+    evaluation in batches of 2000 under `torch.no_grad`. Taught in notebook 07.
 
     >>> Recipe("peer").batch_size, replace(Recipe("peer"), name="bigger batches", batch_size=512).batch_size
     (256, 512)
@@ -201,7 +201,7 @@ PEER = Recipe("peer recipe (tuomaso)")
 def bf16_is_fast(device: torch.device | str) -> bool:
     """True where bfloat16 arithmetic runs in hardware: an NVIDIA GPU of compute capability 8.0 or
     later (Ampere on), or a CPU with AVX-512 BF16 or AMX. Elsewhere (a T4 or GTX 1660 Ti, say)
-    autocast emulates it and is slower, though `torch.cuda.is_bf16_supported()` says True. Used in notebook 06.
+    autocast emulates it and is slower, though `torch.cuda.is_bf16_supported()` says True. Used in notebook 07.
 
     >>> bf16_is_fast("mps")
     False
@@ -216,9 +216,9 @@ def bf16_is_fast(device: torch.device | str) -> bool:
 
 
 def machine_settings(recipe: Recipe, device: torch.device | str) -> Recipe:
-    """`recipe` with the settings that paid on notebook 06's CPU and leave network and training as they are:
+    """`recipe` with the settings that paid on notebook 07's CPU and leave network and training as they are:
     channels-last layout, evaluation under `inference_mode` in batches of 500, and bfloat16 where the
-    hardware computes it fast (`bf16_is_fast`). Any recipe can use them, the peer's too. Taught in notebook 06.
+    hardware computes it fast (`bf16_is_fast`). Any recipe can use them, the peer's too. Taught in notebook 07.
 
     >>> r = machine_settings(PEER, "mps"); r.channels, r.channels_last, r.eval_batch, r.bf16
     ((24, 32), True, 500, False)
@@ -227,7 +227,7 @@ def machine_settings(recipe: Recipe, device: torch.device | str) -> Recipe:
 
 
 def our_recipe(device: torch.device | str) -> Recipe:
-    """The recipe notebook 06 arrives at: the peer's, with a narrower net on the cropped digits and label
+    """The recipe notebook 07 arrives at: the peer's, with a narrower net on the cropped digits and label
     smoothing (checked on held-out training images), plus the `machine_settings` for `device`.
 
     >>> r = our_recipe("cpu"); r.channels, r.crop, r.label_smoothing, r.channels_last
@@ -240,7 +240,7 @@ def train_recipe(recipe: Recipe, model: nn.Module, x: Tensor, y: Tensor) -> nn.M
     """Train `model` on (x, y) as `recipe` says: Adam, one-cycle schedule, slices in the data's order.
 
     The data should be shuffled already (`race` does it once per seed, as the peer saved a
-    shuffled copy to disk); a second epoch, if asked for, is reshuffled. Taught in notebook 06.
+    shuffled copy to disk); a second epoch, if asked for, is reshuffled. Taught in notebook 07.
 
     >>> d = mnist_tensors(n_train=2048)
     >>> recipe = replace(PEER, batch_size=128, epochs=2.0)
@@ -277,7 +277,7 @@ def train_recipe(recipe: Recipe, model: nn.Module, x: Tensor, y: Tensor) -> nn.M
 
 
 def evaluate(recipe: Recipe, model: nn.Module, x: Tensor, y: Tensor) -> float:
-    """Fraction of (x, y) that `model` gets right, evaluated in batches as `recipe` says. Used in notebook 06.
+    """Fraction of (x, y) that `model` gets right, evaluated in batches as `recipe` says. Used in notebook 07.
 
     >>> evaluate(PEER, nn.Flatten(), torch.eye(10).view(10, 1, 1, 10), torch.arange(10))
     1.0
@@ -295,7 +295,7 @@ def evaluate(recipe: Recipe, model: nn.Module, x: Tensor, y: Tensor) -> float:
 
 def time_recipe(recipe: Recipe, data: Tensors, seed: int) -> tuple[float, float]:
     """(test accuracy, seconds) of one run of `recipe`, timed from building the model to knowing
-    its accuracy, on the data in its order (`race` shuffles it). Used in notebook 06.
+    its accuracy, on the data in its order (`race` shuffles it). Used in notebook 07.
 
     >>> d = mnist_tensors(n_train=512)
     >>> accuracy, seconds = time_recipe(PEER, Tensors(d.train_x, d.train_y, d.test_x[:100], d.test_y[:100]), seed=0)
@@ -312,7 +312,7 @@ def time_recipe(recipe: Recipe, data: Tensors, seed: int) -> tuple[float, float]
 
 def race(recipes: Sequence[Recipe], data: Tensors, seeds: Sequence[int] = (0, 1, 2),
          verbose: bool = True) -> pd.DataFrame:
-    """Time every recipe on every seed, taking turns; one row per recipe. Taught in notebook 06.
+    """Time every recipe on every seed, taking turns; one row per recipe. Taught in notebook 07.
 
     For each seed the training set is shuffled once (off the clock, the same order for every
     recipe), then each recipe runs in turn (`time_recipe`), the order rotating by one each seed so

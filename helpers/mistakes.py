@@ -1,4 +1,4 @@
-"""The mistakes a model was most sure about, as a grid of images. Used in notebooks 02 and 04.
+"""The mistakes a model was most sure about, as a grid of images. Used in notebooks 02 and 05.
 
 >>> most_wrong(torch.tensor([1, 0, 1, 1]), torch.tensor([0, 0, 0, 1]), torch.tensor([0.5, 0.1, 2.0, 9.0])).tolist()
 [2, 0]

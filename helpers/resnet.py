@@ -1,4 +1,4 @@
-"""Notebook 05 (resnet18): whether pretrained weights can be had here.
+"""Notebook 06 (resnet18): whether pretrained weights can be had here.
 
 >>> pretrained_available(lambda: 1 / 0)
 False
@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 
 def pretrained_available(load: Callable[[], object]) -> bool:
-    """True if `load()` (e.g. `lambda: resnet18(weights="IMAGENET1K_V1")`) works. Used in notebook 05.
+    """True if `load()` (e.g. `lambda: resnet18(weights="IMAGENET1K_V1")`) works. Used in notebook 06.
 
     Downloading pretrained weights needs the internet; without it the download fails in a
     fraction of a second. Its messages and error are swallowed, so the notebook can say in

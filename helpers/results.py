@@ -1,4 +1,4 @@
-"""Each notebook records what its models reached, so notebook 07 can put them side by side.
+"""Each notebook records what its models reached, so notebook 08 can put them side by side.
 
 A notebook ends with one call to `record_results`, which writes
 `results/<mode>/<notebook>.json` next to the notebook (`MNIST_RESULTS` moves the folder).
@@ -7,7 +7,7 @@ Full-mode and quick-mode results are kept apart, so a quick test run never overw
 a learner's full run.
 
 The package also ships the results of the reference run (`reference_results.json`, a
-full run on a 2-core CPU), so notebook 07 has something to show even when it runs alone,
+full run on a 2-core CPU), so notebook 08 has something to show even when it runs alone,
 as it does on Colab; `load_results` returns both, labelled.
 
 >>> import tempfile, os
@@ -97,7 +97,7 @@ def record_results(notebook: str, results: Iterable[Mapping[str, Any]], device: 
 
     Each result is a dict with `task`, `method`, `value` (an accuracy unless `metric` says
     otherwise) and optionally `train_seconds` and `params`. A value that is NaN or infinite
-    raises ValueError and nothing is written. Called once, at the end of notebooks 02 to 06.
+    raises ValueError and nothing is written. Called once, at the end of notebooks 02 to 07.
 
     >>> record_results("03_demo", [dict(task="3 vs 7", method="linear", value=float("nan"))])
     Traceback (most recent call last):
@@ -123,7 +123,7 @@ def reference_results() -> tuple[str, pd.DataFrame]:
     """The reference run shipped with the package: its label and its results.
 
     >>> label, ref = reference_results()
-    >>> label, "07_summary" in set(ref["notebook"])
+    >>> label, "08_summary" in set(ref["notebook"])
     ('reference run: 2-core CPU, full mode', False)
     """
     data = json.loads(resources.files("helpers").joinpath(REFERENCE_FILE).read_text())
@@ -136,7 +136,7 @@ def load_results(mode: str | None = None, reference: bool = True) -> pd.DataFram
     """Your recorded results of `mode` (in notebook order) and, if `reference`, the reference run's.
 
     The column `run` says which is which; a result of yours identical to the reference run's
-    (the run that made the reference) is listed once, as the reference. Used in notebook 07.
+    (the run that made the reference) is listed once, as the reference. Used in notebook 08.
     Without any results of your own you get the reference run only, and an empty table if
     `reference=False`.
 

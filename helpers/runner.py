@@ -9,8 +9,8 @@ those of a full run.
 Saved notebooks get stable ids in place of random ones (pandas Styler table ids, widget
 model ids), so re-running an unchanged notebook changes only what really changed. A full
 run of every notebook also makes its results the reference results shipped with the package
-(`helpers/reference_results.json`, updated as each notebook finishes, so notebook 07, run
-last, shows them), which notebook 07 shows beside a learner's own.
+(`helpers/reference_results.json`, updated as each notebook finishes, so notebook 08, run
+last, shows them), which notebook 08 shows beside a learner's own.
 """
 
 from __future__ import annotations
@@ -134,10 +134,10 @@ def update_reference(notebook: str, rows: list[dict], dest: Path | None = None) 
 
 def find_notebook(name: str, folder: Path = NOTEBOOKS_DIR) -> Path:
     """The notebook that `name` means: a path to a notebook, or a name in `folder` given whole
-    (`05_resnet18.ipynb`), without `.ipynb`, or by its start if only one notebook starts so (`05`).
+    (`06_resnet18.ipynb`), without `.ipynb`, or by its start if only one notebook starts so (`06`).
 
-    >>> find_notebook("05").name
-    '05_resnet18.ipynb'
+    >>> find_notebook("06").name
+    '06_resnet18.ipynb'
     """
     path = Path(name)
     if path.suffix == ".ipynb" and path.is_file():
@@ -195,5 +195,5 @@ def run_notebooks(names: list[str] | None = None) -> int:
     total = sum(r[2] for r in rows)
     print(f"{'total':{width}}          {total/60:5.1f} min")
     if save and not names:
-        print("The reference results that notebook 07 shows are now this run's: helpers/reference_results.json")
+        print("The reference results that notebook 08 shows are now this run's: helpers/reference_results.json")
     return 1 if failed else 0

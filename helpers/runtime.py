@@ -1,14 +1,14 @@
 """Where to compute, how to seed, and quick mode.
 
 Every notebook starts with `device = setup()`: it seeds Python, NumPy and PyTorch,
-picks the fastest device there is, and says whether quick mode is on.
+picks the fastest device there is, and says which.
 
 Quick mode (`MNIST_QUICK=1`) makes the notebooks train on less data or for fewer
 epochs, so the whole suite runs in minutes on a 2-core CPU (the tests use it).
 Full mode, the default, is what learners run.
 
 >>> device = setup(seed=42)             # doctest: +ELLIPSIS
-Device: ... | seed: 42 | mode: ...
+Device: ... | seed: 42
 >>> epochs = pick(full=20, quick=2)     # 20 in full mode, 2 in quick mode
 """
 
@@ -85,5 +85,5 @@ def setup(seed: int = 42, verbose: bool = True) -> torch.device:
     seed_everything(seed)
     device = get_device()
     if verbose:
-        print(f"Device: {device.type} | seed: {seed} | mode: {'quick' if quick_mode() else 'full'}")
+        print(f"Device: {device.type} | seed: {seed}")
     return device

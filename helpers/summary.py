@@ -1,4 +1,4 @@
-"""Notebook 07 (summary): every model side by side, as a table, a chart and the steps between them.
+"""Notebook 08 (summary): every model side by side, as a table, a chart and the steps between them.
 
 All three take `load_results()`: your own recorded results (run "your run") and the
 reference run shipped with the package.
@@ -36,7 +36,7 @@ def _accuracies(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary_table(results: pd.DataFrame) -> pd.DataFrame:
-    """One row per task, method and run: accuracy, error rate, training seconds, parameters. Used in notebook 07.
+    """One row per task, method and run: accuracy, error rate, training seconds, parameters. Used in notebook 08.
 
     Rows are in course order (3 vs 7 first, then notebook by notebook); `run` says "yours" or
     "reference"; each of your rows sits right above the reference run's row for the same model.
@@ -56,7 +56,7 @@ def summary_table(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12, 4.8)):
-    """Error rate against training time, both on log scales, one panel per task. Used in notebook 07.
+    """Error rate against training time, both on log scales, one panel per task. Used in notebook 08.
 
     Lower and further left is better; on a log axis a model with half the errors sits the
     same distance lower wherever it is. Methods that need no training are drawn as hollow
@@ -146,7 +146,7 @@ def _annotate(ax, renderer, text: str, x: float, y: float, dx: float, dy: float)
 
 
 def step_costs(results: pd.DataFrame, steps: Sequence[tuple[str, str, str, str]]) -> pd.DataFrame:
-    """What each step of the course bought and cost. Used in notebook 07.
+    """What each step of the course bought and cost. Used in notebook 08.
 
     `steps` lists `(task, from_method, to_method, what_changed)`. For each: the error rate
     before and after, how many times fewer mistakes, and how many times the training time

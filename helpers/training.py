@@ -1,7 +1,7 @@
-"""Notebook 03 (SGD from scratch): the training loop, its history, and pictures of it.
+"""Notebook 03 (SGD from scratch): the data loader, the training loop, its history, and pictures of it.
 
-Notebook 03 writes the loop by hand (that is the lesson); notebook 04 reuses this copy of
-it, `fit`, so it can focus on the model.
+Notebook 03 writes them by hand (that is the lesson); notebooks 04 and 05 reuse these copies,
+`BasicDataLoader` and `fit`, so they can focus on the loss and the model.
 
 >>> from torch.utils.data import DataLoader, TensorDataset
 >>> _ = torch.manual_seed(0)
@@ -15,8 +15,9 @@ it, `fit`, so it can focus on the model.
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import torch
@@ -52,6 +53,33 @@ def accuracy(preds: Tensor, targets: Tensor) -> Tensor:
     if guess.shape[0] != targets.shape[0]:
         raise ValueError(f"preds and targets hold {guess.shape[0]} and {targets.shape[0]} items; they must match.")
     return (guess == targets.long()).float().mean()
+
+
+# ------------------------------------------------------------------ the data loader
+
+
+class BasicDataLoader:
+    """Mini-batches `(x, y)` of `bs` items, in a new random order each epoch if `shuffle`, else in order.
+    Written by hand in notebook 03; notebook 04 uses this copy of it.
+
+    >>> dl = BasicDataLoader(torch.arange(10), torch.arange(10) * 10, bs=4)
+    >>> len(dl), [xb.tolist() for xb, yb in dl]
+    (3, [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]])
+    """
+
+    def __init__(self, x: Tensor, y: Tensor, bs: int = 256, shuffle: bool = False) -> None:
+        if len(x) != len(y):
+            raise ValueError(f"x and y must hold the same number of items, got {len(x)} and {len(y)}.")
+        self.x, self.y, self.bs, self.shuffle = x, y, bs, shuffle
+
+    def __iter__(self) -> Iterator[tuple[Tensor, Tensor]]:
+        order = torch.randperm(len(self.x)) if self.shuffle else torch.arange(len(self.x))
+        for i in range(0, len(self.x), self.bs):
+            idx = order[i:i + self.bs]
+            yield self.x[idx], self.y[idx]
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.x) / self.bs)
 
 
 # ------------------------------------------------------------------ the training loop

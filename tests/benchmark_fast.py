@@ -1,12 +1,12 @@
 """Time to 99% on MNIST, ours against the peer recipe, side by side (a script, not a test):
 `make bench-fast` or `.venv/bin/python tests/benchmark_fast.py [--seeds 0 1 2]`.
 
-The contestants (helpers/fast.py, taught in notebook 06):
+The contestants (helpers/fast.py, taught in notebook 07):
   peer  tuomaso/train_mnist_fast's recipe as published (Conv2d(1,24,5), max-pool, ReLU,
         Conv2d(24,32,3), max-pool, ReLU, Linear(800,256), ReLU, Linear(256,10); Adam lr 1e-2
         betas (0.7, 0.9); OneCycleLR max 1e-2 without momentum cycling; batch 256; one epoch;
         float32; test set evaluated in batches of 2000 under torch.no_grad);
-  ours  helpers.fast.our_recipe(device), what notebook 06 arrives at;
+  ours  helpers.fast.our_recipe(device), what notebook 07 arrives at;
   peer + our machine settings  the peer recipe with helpers.fast.machine_settings(PEER, device):
         channels_last, evaluation in batches of 500 under inference_mode, bfloat16 where fast.
         The gap between it and the peer is what this machine's settings buy; the gap between

@@ -1,6 +1,6 @@
-"""Notebook 05's resnet18 recipe over several seeds, with or without its two changes (a script, not a test).
+"""Notebook 06's resnet18 recipe over several seeds, with or without its two changes (a script, not a test).
 
-Notebook 05 trains three seeds per recipe; the choices it made by trying (data augmentation for
+Notebook 06 trains three seeds per recipe; the choices it made by trying (data augmentation for
 3 vs 7; augmentation and label smoothing for ten digits) were measured with this script, over more seeds, on the
 test images and on images held out of the training set. Each run repeats the notebook's
 `train_resnet18` step for step: resnet18 from scratch, fastai's `vision_learner`, one epoch of
@@ -71,7 +71,7 @@ def train_one(task: str, seed: int, augment: bool, label_smoothing: bool, holdou
 
 
 def train_seeded(dls, seed: int, loss_func) -> tuple:
-    """Notebook 05's `train_resnet18`: a new resnet18 from `seed`, one epoch at 2e-2; (Learner, seconds).
+    """Notebook 06's `train_resnet18`: a new resnet18 from `seed`, one epoch at 2e-2; (Learner, seconds).
 
     The seed fixes the starting weights, the augmentations and the order of batches, whatever the
     DataLoaders did before: fastai's training DataLoader shuffles with a generator of its own, which
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--task", choices=sorted(FOLDERS), default="3v7", help="3 vs 7, or all ten digits")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    parser.add_argument("--augment", action="store_true", help="notebook 05's aug_transforms (3 vs 7, and ten digits)")
+    parser.add_argument("--augment", action="store_true", help="notebook 06's aug_transforms (3 vs 7, and ten digits)")
     parser.add_argument("--label-smoothing", action="store_true", help="label smoothing, eps 0.1 (ten digits)")
     parser.add_argument("--holdout", type=int, default=0, metavar="N",
                         help="evaluate on the last N training images of each digit instead of the test images")

@@ -11,7 +11,7 @@ preinstalled, `google.colab` imported, internet. What we build here, in a tempor
   address: `git+file://localhost/<clone>` instead of the GitHub address (same pip code path).
 
 Then nbval runs the notebook in quick mode in that environment. 02 (data, checkers, widget)
-and 07 (reads other notebooks' results, which don't exist in a fresh runtime) are the two
+and 08 (reads other notebooks' results, which don't exist in a fresh runtime) are the two
 that exercise the most. Differences from the real Colab: Python 3.11 here (Colab: 3.12),
 fastbook counts as preinstalled, and the data comes from the local cache (no internet here).
 """
@@ -69,7 +69,7 @@ def colab(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return {"base": base, "clone": clone, "python": python, "site": site, "env": environ}
 
 
-@pytest.mark.parametrize("name", ["02_pixel_similarity", "07_summary"])
+@pytest.mark.parametrize("name", ["02_pixel_similarity", "08_summary"])
 def test_notebook_alone_installs_itself_and_runs(colab: dict, name: str):
     folder = colab["base"] / f"content-{name}"           # Colab's empty /content
     folder.mkdir()
@@ -88,5 +88,5 @@ def test_notebook_alone_installs_itself_and_runs(colab: dict, name: str):
     where = _run([colab["python"], "-c", "import helpers, sys; print(helpers.__file__); "
                   "print(sorted(set(helpers.load_results()['run'])))"], cwd=folder, env=colab["env"]).stdout
     assert where.startswith(str(colab["site"] / "helpers")), where
-    if name == "07_summary":   # alone in its runtime: nothing of its own, the reference run instead
+    if name == "08_summary":   # alone in its runtime: nothing of its own, the reference run instead
         assert "['reference run: " in where and "your run" not in where, where

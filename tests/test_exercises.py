@@ -14,13 +14,20 @@ import torch.nn.functional as F
 import helpers
 from helpers.exercises import EXERCISES
 
-NAMES = ["stack_and_scale", "mnist_distance", "mnist_loss", "BasicOptim", "cross_entropy", "relu", "count_params"]
+NAMES = ["stack_and_scale", "ink_fraction", "mnist_distance", "rmse_distance", "mnist_loss", "BasicOptim",
+         "cross_entropy", "softmax", "relu", "count_params"]
 
 
 def run(capsys: pytest.CaptureFixture, name: str, obj) -> tuple[bool, str]:
-    ok = helpers.check(name, obj)
+    """Check `obj`; ok is True when check gave back `obj` itself (the notebook goes on with it)."""
+    used = helpers.check(name, obj)
     out = capsys.readouterr().out
-    assert isinstance(ok, bool)
+    ok = used is obj
+    if not ok:  # the notebook goes on with the reference, and says so
+        assert used is EXERCISES[name].solution
+        assert f"goes on with the course's own `{name}`" in out, out
+    else:
+        assert f"the notebook uses your `{name}`" in out, out
     assert out.startswith(f"Checking `{name}`:")
     assert "Traceback" not in out and 'File "' not in out  # plain words, never a traceback
     return ok, out
@@ -53,8 +60,16 @@ def stack_and_scale(images):
     return torch.stack(images).float() / 255
 
 
+def ink_fraction(img):
+    return (img > 0).float().mean()
+
+
 def mnist_distance(a, b):
     return (a - b).abs().mean((-1, -2))
+
+
+def rmse_distance(a, b):
+    return ((a - b) ** 2).mean((-1, -2)).sqrt()
 
 
 def mnist_loss(predictions, targets):
@@ -92,6 +107,10 @@ def cross_entropy(logits, targets):
     return (logsumexp - logits[torch.arange(len(targets)), targets]).mean()
 
 
+def softmax(x):
+    return x.exp() / x.exp().sum(dim=1, keepdim=True)
+
+
 def relu(x):
     return x.clamp_min(0.)
 
@@ -101,8 +120,9 @@ def count_params(model):
 
 
 SOLUTIONS = {
-    "stack_and_scale": stack_and_scale, "mnist_distance": mnist_distance, "mnist_loss": mnist_loss,
-    "BasicOptim": BasicOptim, "cross_entropy": cross_entropy, "relu": relu, "count_params": count_params,
+    "stack_and_scale": stack_and_scale, "ink_fraction": ink_fraction, "mnist_distance": mnist_distance,
+    "rmse_distance": rmse_distance, "mnist_loss": mnist_loss, "BasicOptim": BasicOptim,
+    "cross_entropy": cross_entropy, "softmax": softmax, "relu": relu, "count_params": count_params,
 }
 
 
@@ -111,13 +131,13 @@ def test_solutions_pass(capsys, name):
     passes(capsys, name, SOLUTIONS[name])
 
 
-def test_all_seven_names_are_known():
+def test_all_names_are_known():
     assert sorted(EXERCISES) == sorted(NAMES)
     assert helpers.check is helpers.exercises.check
 
 
 def test_unknown_name_raises_value_error_listing_the_known_ones():
-    with pytest.raises(ValueError, match="Known exercises: stack_and_scale, mnist_distance"):
+    with pytest.raises(ValueError, match="Known exercises: stack_and_scale, ink_fraction, mnist_distance"):
         helpers.check("mnist_distanse", mnist_distance)
 
 
@@ -168,7 +188,7 @@ def test_check_leaves_the_global_random_state_and_grad_mode_alone(capsys):
     assert torch.equal(torch.rand(3), expected)
     assert torch.is_grad_enabled()
     with torch.no_grad():
-        assert helpers.check("BasicOptim", BasicOptim)  # works even called under no_grad
+        assert helpers.check("BasicOptim", BasicOptim) is BasicOptim  # works even called under no_grad
         assert not torch.is_grad_enabled()
 
 
@@ -198,6 +218,36 @@ def test_stack_and_scale_double(capsys):
     fails_with(capsys, "stack_and_scale", lambda xs: torch.stack(xs).double() / 255, "float64")
 
 
+# ------------------------------------------------------------------ ink_fraction
+
+
+def test_ink_fraction_may_answer_with_a_python_number(capsys):
+    passes(capsys, "ink_fraction", lambda img: (img > 0).float().mean().item())
+    passes(capsys, "ink_fraction", lambda img: (img > 0).sum().item() / img.numel())
+
+
+def test_ink_fraction_counting_without_dividing(capsys):
+    fails_with(capsys, "ink_fraction", lambda img: (img > 0).sum(), "got torch.int64", "divides that count")
+    fails_with(capsys, "ink_fraction", lambda img: (img > 0).float().sum(), "got 159", "average instead of adding up")
+
+
+def test_ink_fraction_dividing_by_784_fails_only_on_the_crop(capsys):
+    out = fails_with(capsys, "ink_fraction", lambda img: (img > 0).sum() / 784, "expected 0.2706, got 0.05867",
+                     "THIS image")
+    assert out.count("  FAIL - ") == 1 and "FAIL - a crop of 10 x 17 pixels" in out, out
+
+
+def test_ink_fraction_mean_pixel_value_and_wrong_comparisons(capsys):
+    fails_with(capsys, "ink_fraction", lambda img: img.float().mean(), "average pixel VALUE")
+    fails_with(capsys, "ink_fraction", lambda img: (img >= 0).float().mean(), "expected 0.2028, got 1", "MORE than 0")
+    fails_with(capsys, "ink_fraction", lambda img: (img == 0).float().mean(), "EMPTY")
+
+
+def test_ink_fraction_averaging_over_one_axis(capsys):
+    fails_with(capsys, "ink_fraction", lambda img: (img > 0).float().mean(0), "expected shape []  (a single number), "
+               "got [28]", "one fraction per column")
+
+
 # ------------------------------------------------------------------ mnist_distance
 
 
@@ -222,6 +272,37 @@ def test_mnist_distance_squared_instead_of_absolute(capsys):
 
 def test_mnist_distance_numpy_result(capsys):
     fails_with(capsys, "mnist_distance", lambda a, b: (a - b).abs().mean((-1, -2)).numpy(), "NumPy array")
+
+
+# ------------------------------------------------------------------ rmse_distance
+
+
+def test_rmse_distance_library_function_passes(capsys):
+    passes(capsys, "rmse_distance", lambda a, b: F.mse_loss(a, b.expand_as(a), reduction="none").mean((-1, -2)).sqrt())
+
+
+def test_rmse_distance_forgetting_the_square_root(capsys):
+    fails_with(capsys, "rmse_distance", lambda a, b: ((a - b) ** 2).mean((-1, -2)), "mean squared error", "`.sqrt()`")
+
+
+def test_rmse_distance_root_before_the_mean_is_l1(capsys):
+    fails_with(capsys, "rmse_distance", lambda a, b: ((a - b) ** 2).sqrt().mean((-1, -2)), "expected 0.4066, got 0.3301",
+               "L1 distance", "LAST")
+    fails_with(capsys, "rmse_distance", mnist_distance, "L1 distance")  # the L1 distance itself gets the same hint
+
+
+def test_rmse_distance_sum_is_the_l2_norm(capsys):
+    fails_with(capsys, "rmse_distance", lambda a, b: ((a - b) ** 2).sum((-1, -2)).sqrt(), "L2 norm")
+
+
+def test_rmse_distance_one_number_for_the_whole_batch(capsys):
+    out = fails_with(capsys, "rmse_distance", lambda a, b: ((a - b) ** 2).mean().sqrt(), "expected shape [5], got []",
+                     ".mean((-1, -2))")
+    assert "ok  - one image vs a mean image" in out
+
+
+def test_rmse_distance_squaring_the_mean_difference(capsys):
+    fails_with(capsys, "rmse_distance", lambda a, b: ((a - b).mean((-1, -2)) ** 2).sqrt(), "BEFORE averaging")
 
 
 # ------------------------------------------------------------------ mnist_loss
@@ -351,6 +432,49 @@ def test_cross_entropy_targets_as_n_by_1(capsys):
     fails_with(capsys, "cross_entropy", loss, "expected 6.636, got 6.959", "[N, 1]")
 
 
+# ------------------------------------------------------------------ softmax
+
+
+def test_softmax_library_functions_pass(capsys):
+    passes(capsys, "softmax", lambda x: F.softmax(x, dim=1))
+    passes(capsys, "softmax", lambda x: x.softmax(-1))
+
+
+def test_softmax_rows_sum_to_one():
+    for _, (x,) in EXERCISES["softmax"].cases():
+        assert torch.allclose(EXERCISES["softmax"].solution(x).sum(dim=1), torch.ones(len(x)))
+
+
+def test_softmax_summing_over_dim_0(capsys):
+    fails_with(capsys, "softmax", lambda x: x.exp() / x.exp().sum(dim=0, keepdim=True), "COLUMN", "dim=1")
+    fails_with(capsys, "softmax", lambda x: x.softmax(0), "COLUMN")
+
+
+def test_softmax_forgetting_keepdim(capsys):
+    out = fails_with(capsys, "softmax", lambda x: x.exp() / x.exp().sum(dim=1), "wrong value at position [0, 1]",
+                     "`keepdim=True`", "[N, 1]")
+    assert "ok  - one row of 10 logits" in out  # one row: [1] broadcasts the right way
+
+
+def test_softmax_cases_are_square_or_one_row():
+    """With more classes than rows, forgetting keepdim raises (shapes [N, C] and [N] don't fit) instead of
+    giving wrong numbers: a known mistake must run on every case, so every case is square or one row."""
+    for _, (x,) in EXERCISES["softmax"].cases():
+        assert x.ndim == 2 and x.shape[0] in (1, x.shape[1]), x.shape
+    with pytest.raises(RuntimeError, match="must match the size"):
+        torch.randn(4, 10).exp() / torch.randn(4, 10).exp().sum(dim=1)
+
+
+def test_softmax_summing_over_everything(capsys):
+    out = fails_with(capsys, "softmax", lambda x: x.exp() / x.exp().sum(), "whole batch")
+    assert "ok  - one row of 10 logits" in out
+
+
+def test_softmax_without_exp(capsys):
+    out = fails_with(capsys, "softmax", lambda x: x / x.sum(dim=1, keepdim=True), "`x.exp()`")
+    assert "the result contains NaN" in out  # 0 / 0 on the row of equal logits (all 0)
+
+
 # ------------------------------------------------------------------ relu
 
 
@@ -438,9 +562,10 @@ def broken_clamp_min(self, *args, **kwargs):
 def test_a_bug_in_the_checker_is_reported_as_one_with_its_traceback(capsys, monkeypatch):
     # The reference relu calls `x.clamp_min`; this learner's relu does not, so only the checker breaks.
     monkeypatch.setattr(torch.Tensor, "clamp_min", broken_clamp_min)
-    ok = helpers.check("relu", lambda x: x * (x > 0))
+    learners = lambda x: x * (x > 0)  # noqa: E731
+    used = helpers.check("relu", learners)
     out = capsys.readouterr().out
-    assert ok is False
+    assert used is EXERCISES["relu"].solution
     assert "CHECKER BUG" in out and "not in your code" in out, out
     assert "FAIL" not in out and "Not yet" not in out, out  # not the learner's FAIL
     assert "Traceback (most recent call last)" in out and "ZeroDivisionError" in out, out
@@ -452,9 +577,9 @@ def test_a_broken_exercise_definition_is_a_checker_bug(capsys, monkeypatch):
         return x.no_such_method()
     relu = dataclasses.replace(EXERCISES["relu"], mistakes=[(wrong_that_raises, "never shown")])
     monkeypatch.setitem(EXERCISES, "relu", relu)
-    ok = helpers.check("relu", lambda x: x.abs())  # fails, so the (broken) mistakes are tried
+    used = helpers.check("relu", lambda x: x.abs())  # fails, so the (broken) mistakes are tried
     out = capsys.readouterr().out
-    assert ok is False
+    assert used is relu.solution
     assert "CHECKER BUG" in out and "in wrong_that_raises" in out and "never shown" not in out, out
 
 
@@ -550,3 +675,18 @@ def test_the_gradient_check_works_when_called_under_no_grad(capsys):
         passes(capsys, "mnist_loss", mnist_loss)
         passes(capsys, "cross_entropy", cross_entropy)
         assert not torch.is_grad_enabled()
+
+
+def test_averaging_a_comparison_without_float_gets_the_bool_hint(capsys):
+    """`(img > 0).mean()` raises inside torch; the hint says to convert to numbers first."""
+    def bool_mean(img):
+        return (img > 0).mean()
+    out = fails_with(capsys, "ink_fraction", bool_mean, "could not infer output dtype")
+    assert "convert it to numbers first, `(x > 0).float().mean()`" in hint_lines(out), out
+
+
+def test_the_cross_entropy_reference_is_the_folded_solution_and_agrees_with_pytorch():
+    solution = EXERCISES["cross_entropy"].solution
+    assert solution is not F.cross_entropy  # the notebook goes on with the hand-written version it folds
+    for _, (logits, targets) in EXERCISES["cross_entropy"].cases():
+        assert torch.allclose(solution(logits, targets), F.cross_entropy(logits, targets))

@@ -1,4 +1,4 @@
-"""tests/experiment_resnet18.py, the script behind notebook 05's choices, on a few images per digit."""
+"""tests/experiment_resnet18.py, the script behind notebook 06's choices, on a few images per digit."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def test_test_image_runs_use_the_test_folder():
 
 
 def test_a_seed_gives_the_same_run_after_the_dataloaders_were_used():
-    """As in notebook 05, where one DataLoaders serves three seeds and a learner may re-run a cell."""
+    """As in notebook 06, where one DataLoaders serves three seeds and a learner may re-run a cell."""
     from fastai.vision.all import DataBlock, F, GrandparentSplitter, ImageBlock, CategoryBlock, parent_label
     path = experiment_resnet18.helpers.get_mnist("sample")
     items = lambda p: [f for s in ("train", "valid") for d in sorted((p / s).ls()) for f in sorted(d.ls())[:32]]  # noqa: E731

@@ -1,4 +1,4 @@
-"""helpers.fast (notebook 06): the slice loader, the small conv net, FLOPs, the stopwatch, the race."""
+"""helpers.fast (notebook 07): the slice loader, the small conv net, FLOPs, the stopwatch, the race."""
 
 from __future__ import annotations
 

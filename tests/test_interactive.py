@@ -1,12 +1,13 @@
 """The three lesson widgets: their plain functions, and the widgets driven from Python.
 
 helpers/lr_widget.py (notebook 03), helpers/digit_widget.py (02), helpers/draw_widget.py
-with draw_canvas.py/.js (04), and what they share in helpers/widget_base.py. The same
+with draw_canvas.py/.js (05), and what they share in helpers/widget_base.py. The same
 widgets are driven in a real browser by tests/browser/browser_interactive.py.
 """
 
 from __future__ import annotations
 
+import base64
 import math
 import sys
 import tomllib
@@ -14,7 +15,6 @@ from fnmatch import fnmatch
 from html.parser import HTMLParser
 from pathlib import Path
 
-import ipywidgets
 import numpy as np
 import pytest
 import torch
@@ -24,6 +24,7 @@ from helpers.digit_widget import plot_digit_distances
 from helpers.draw_widget import center_like_mnist, plot_predictions, predict_probabilities
 from helpers.lr_widget import plot_sgd_run, sgd_quadratic
 from helpers.similarity import distances_to_means
+from helpers import widget_base
 from helpers.widget_base import LessonWidget, bold, figure_to_png, summary_and_plot
 
 PNG = b"\x89PNG"
@@ -40,14 +41,19 @@ def visible_text(markup: str) -> str:
     return "".join(parts)
 
 
-def displayed_plain_text(widget, monkeypatch) -> str:
-    """The text/plain that displaying `widget` saves in a notebook (what GitHub shows)."""
+def displayed_bundle(widget, monkeypatch) -> dict:
+    """What displaying `widget` saves in a notebook: the live view, and what GitHub shows instead."""
     shown = []
-    monkeypatch.setattr(ipywidgets.widgets.widget, "display", lambda data, raw: shown.append(data))
+    monkeypatch.setattr(widget_base, "display", lambda data, raw: shown.append(data))
     widget._ipython_display_()
     (bundle,) = shown
     assert "application/vnd.jupyter.widget-view+json" in bundle
-    return bundle["text/plain"]
+    return bundle
+
+
+def displayed_plain_text(widget, monkeypatch) -> str:
+    """The text/plain that displaying `widget` saves in a notebook."""
+    return displayed_bundle(widget, monkeypatch)["text/plain"]
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +87,14 @@ def test_each_widget_saves_a_readable_sentence_as_its_plain_text(name, start, mn
     assert text.startswith(start), text
     assert text.endswith("(a widget: run this cell in Jupyter or Colab to use it)."), text  # not cut at 110
     assert "object at 0x" not in text and "children=" not in text, text
+
+
+@pytest.mark.parametrize("name", ["lr_explorer", "digit_explorer"])
+def test_each_slider_saves_its_first_picture_for_viewers_without_widgets(name, mnist_small, monkeypatch):
+    x, y, means = mnist_small
+    widget = helpers.lr_explorer() if name == "lr_explorer" else helpers.digit_explorer(x, y, means)
+    png = base64.b64decode(displayed_bundle(widget, monkeypatch)["image/png"])
+    assert png.startswith(b"\x89PNG") and png == widget.plot.value  # the picture the widget shows
 
 
 def test_lesson_widget_refuses_a_description_ipywidgets_would_cut():
@@ -239,7 +253,7 @@ def test_plot_digit_distances_marks_the_nearest_mean(mnist_small):
         plot_digit_distances(x[:2], means)
 
 
-# ------------------------------------------------------------------ (c) draw a digit (notebook 04)
+# ------------------------------------------------------------------ (c) draw a digit (notebook 05)
 
 
 def test_center_like_mnist_fits_a_20_box_and_centres_the_mass():

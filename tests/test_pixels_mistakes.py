@@ -1,4 +1,4 @@
-"""helpers.pixels (notebook 01: heatmaps, class counts) and helpers.mistakes (02 and 04: the most-wrong grid)."""
+"""helpers.pixels (notebook 01: heatmaps, class counts) and helpers.mistakes (02 and 05: the most-wrong grid)."""
 
 from __future__ import annotations
 

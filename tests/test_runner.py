@@ -94,4 +94,4 @@ def test_a_notebook_can_be_named_by_its_name_or_number(tmp_path):
 def test_an_unknown_notebook_name_says_which_exist(capsys):
     assert run_notebooks(["5_resnet"]) == 2
     out = capsys.readouterr().out
-    assert "'5_resnet' is not a notebook" in out and "05_resnet18" in out and "07_summary" in out
+    assert "'5_resnet' is not a notebook" in out and "06_resnet18" in out and "08_summary" in out

@@ -27,7 +27,7 @@ def test_setup_seeds_everything_and_reports(capsys):
     helpers.setup(seed=7)
     assert torch.equal(a, torch.randn(3))
     assert device == get_device()
-    assert capsys.readouterr().out.startswith(f"Device: {device.type} | seed: 7 | mode: ")
+    assert capsys.readouterr().out.startswith(f"Device: {device.type} | seed: 7\n")
 
 
 def test_import_and_setup_leave_the_warning_filters_alone():
@@ -110,7 +110,7 @@ def test_load_results_gives_yours_beside_the_reference(tmp_path, monkeypatch):
     label, ref = reference_results()
     alone = load_results()
     assert set(alone["run"]) == {label} and len(alone) == len(ref)   # nothing of yours yet: the reference
-    helpers.record_results("04_mlp", [dict(task="3 vs 7", method="MLP", value=0.98, train_seconds=5)])
+    helpers.record_results("05_mlp", [dict(task="3 vs 7", method="MLP", value=0.98, train_seconds=5)])
     both = load_results()
     assert set(both["run"]) == {label, "your run"} and len(both) == len(ref) + 1
     assert load_results(reference=False)["method"].tolist() == ["MLP"]

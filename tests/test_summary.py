@@ -1,4 +1,4 @@
-"""helpers.summary (notebook 07) and helpers.resnet (notebook 05)."""
+"""helpers.summary (notebook 08) and helpers.resnet (notebook 06)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from helpers import training
-from helpers.training import accuracy, draw_sgd_loop, fit, plot_history
+from helpers.training import BasicDataLoader, accuracy, draw_sgd_loop, fit, plot_history
 
 cross_entropy = F.cross_entropy
 
@@ -146,3 +146,28 @@ def test_fit_refuses_a_model_on_another_device_than_asked():
     dl = DataLoader(TensorDataset(torch.randn(8, 4), torch.randint(0, 3, (8,))), batch_size=4)
     with pytest.raises(ValueError, match=r"on cpu but device is meta: move the model first, model.to\(device\)"):
         fit(model, dl, dl, cross_entropy, torch.optim.SGD(model.parameters(), lr=0.1), epochs=1, device="meta")
+
+
+# ------------------------------------------------------------------ BasicDataLoader (notebook 03's, used by 04)
+
+
+def test_basic_data_loader_hands_out_every_item_once_per_epoch_in_batches():
+    x, y = torch.arange(10), torch.arange(10) * 10
+    dl = BasicDataLoader(x, y, bs=4, shuffle=True)
+    assert len(dl) == 3
+    for _ in range(2):  # two epochs: each a new order, each item exactly once, x and y still paired
+        batches = list(dl)
+        assert [len(xb) for xb, _ in batches] == [4, 4, 2]
+        seen = torch.cat([xb for xb, _ in batches])
+        assert sorted(seen.tolist()) == list(range(10))
+        assert all(torch.equal(yb, xb * 10) for xb, yb in batches)
+    torch.manual_seed(0)
+    first = torch.cat([xb for xb, _ in dl])
+    second = torch.cat([xb for xb, _ in dl])
+    assert not torch.equal(first, second)  # shuffled anew each epoch
+    assert torch.equal(torch.cat([xb for xb, _ in BasicDataLoader(x, y, bs=4)]), x)  # in order without shuffle
+
+
+def test_basic_data_loader_refuses_x_and_y_of_different_lengths():
+    with pytest.raises(ValueError, match="same number of items, got 10 and 9"):
+        BasicDataLoader(torch.arange(10), torch.arange(9))
