@@ -106,7 +106,7 @@ def _distances() -> list[tuple[str, tuple]]:
 
 def _predictions() -> list[tuple[str, tuple]]:
     torch.manual_seed(3)  # the predictions require grad, as a model's outputs do
-    return [("fastbook's example: predictions [0.9, 0.4, -0.2], targets [1, 0, 1]",
+    return [("raw predictions [0.9, 0.4, -0.2], targets [1, 0, 1]",
              (torch.tensor([0.9, 0.4, -0.2], requires_grad=True), torch.tensor([1, 0, 1]))),
             ("8 random predictions and 0/1 targets -> one number",
              ((torch.randn(8) * 2).requires_grad_(), torch.tensor([1, 0, 1, 1, 0, 0, 1, 0])))]
