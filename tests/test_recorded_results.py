@@ -1,9 +1,9 @@
 """The results the notebooks record reach their floors (tests/floors.py).
 
-Each test here checks one notebook and runs after that notebook ran under nbval in the same
-pytest session (conftest.py orders them last, deselects the ones whose notebook was not
-collected, and clears the notebook's old results before anything runs). The reference
-results shipped with the package hold exactly the results the notebooks record.
+These run after the notebooks, in a second pytest call (`make test`: `pytest -m after_notebooks
+tests/test_recorded_results.py`), which first removes the old quick-mode results so that a stale
+file can't pass. The reference results shipped with the package hold exactly the results the
+notebooks record.
 """
 
 from __future__ import annotations
@@ -15,18 +15,18 @@ from pathlib import Path
 import pytest
 
 from floors import FLOORS, OPTIONAL
-from helpers.results import reference_results
-from helpers.runtime import quick_mode
+from helpers.results import reference_results, results_dir
 
-RESULTS = Path(__file__).resolve().parent.parent / "notebooks" / "results"
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
 @pytest.mark.after_notebooks
 @pytest.mark.parametrize("notebook", sorted(FLOORS))
 def test_notebook_results_reach_their_floors(notebook: str):
-    mode = "quick" if quick_mode() else "full"
-    path = RESULTS / mode / f"{notebook}.json"
-    assert path.exists(), f"{notebook} ran but recorded nothing in {path}"
+    folder = results_dir()
+    mode = folder.name
+    path = NOTEBOOKS / folder / f"{notebook}.json"
+    assert path.exists(), f"{notebook} recorded nothing in {path}: run the notebooks first (make test does)"
     got = {(r["task"], r["method"]): r["value"] for r in json.loads(path.read_text())}
     floors = {**FLOORS[notebook], **OPTIONAL.get(notebook, {})}
     assert set(FLOORS[notebook]) <= set(got) <= set(floors), \

@@ -1,5 +1,5 @@
 """Benchmark of the data layer (a script, not a test): `make bench` or
-`.venv/bin/python tests/benchmark_data.py`.
+`.venv/bin/python experiments/benchmark_data.py`.
 
 Prints, from one run on this machine:
   1. the time to build both PNG folders (full and sample) from the IDX files, in a fresh cache;

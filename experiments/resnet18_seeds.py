@@ -9,9 +9,9 @@ order of batches) just before the network is built. So on a CPU, where runs are 
 here repeats the same seed's run in the notebook on the test images (`--task 3v7 --seeds 0 1 2` makes
 the notebook's three runs of fastbook's recipe).
 
-    .venv/bin/python tests/experiment_resnet18.py --task 3v7 --seeds 0 1 2 3 4
-    .venv/bin/python tests/experiment_resnet18.py --task 3v7 --augment --holdout 500
-    .venv/bin/python tests/experiment_resnet18.py --task ten --augment --label-smoothing --seeds 0 1 2
+    .venv/bin/python experiments/resnet18_seeds.py --task 3v7 --seeds 0 1 2 3 4
+    .venv/bin/python experiments/resnet18_seeds.py --task 3v7 --augment --holdout 500
+    .venv/bin/python experiments/resnet18_seeds.py --task ten --augment --label-smoothing --seeds 0 1 2
 
 `--holdout N` trains on all but the last N images of each digit's training folder and counts the
 mistakes on those N per digit: the clean way to compare recipes, leaving the test images alone.

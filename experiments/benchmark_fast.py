@@ -1,5 +1,5 @@
 """Time to 99% on MNIST, ours against the peer recipe, side by side (a script, not a test):
-`make bench-fast` or `.venv/bin/python tests/benchmark_fast.py [--seeds 0 1 2]`.
+`make bench-fast` or `.venv/bin/python experiments/benchmark_fast.py [--seeds 0 1 2]`.
 
 The contestants (helpers/fast.py, taught in notebook 07):
   peer  tuomaso/train_mnist_fast's recipe as published (Conv2d(1,24,5), max-pool, ReLU,
