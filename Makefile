@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: notebooks test setup data lab bench clean-data browser-test chromium
+.PHONY: notebooks test setup data lab bench clean-data browser-test chromium site
 
 notebooks: data
 	$(BIN)/python -m helpers run
@@ -36,6 +36,18 @@ bench: data
 .PHONY: bench-fast
 bench-fast: data
 	$(BIN)/python tests/benchmark_fast.py
+
+# The course website, into site/: every notebook with its committed outputs (never executed),
+# offline, with MkDocs + Material + mkdocs-jupyter (website/build.py). Needs only requirements-site.txt.
+SITE_STAMP := $(VENV)/.site-installed
+
+site: $(SITE_STAMP)
+	$(BIN)/python -m website
+
+$(SITE_STAMP): requirements-site.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -r requirements-site.txt
+	touch $@
 
 # Real-browser test of the interactive widgets (tests/browser/): JupyterLab + headless
 # Debian Chromium driven by Playwright. Installs chromium with apt-get if it is missing.
