@@ -49,13 +49,13 @@ $(SITE_STAMP): requirements-site.txt
 	$(BIN)/python -m pip install -q -r requirements-site.txt
 	touch $@
 
-# Real-browser test of the interactive widgets (tests/browser/): JupyterLab + headless
-# Debian Chromium driven by Playwright. Installs chromium with apt-get if it is missing.
+# Real-browser tests (tests/browser/), in headless Debian Chromium driven by Playwright: the interactive
+# widgets in JupyterLab, then every page of the website (built first). Installs chromium with apt-get if missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BROWSER_STAMP := $(VENV)/.browser-installed
 
-browser-test: data chromium $(BROWSER_STAMP)
-	$(BIN)/python -m pytest tests/browser/browser_interactive.py -v
+browser-test: data chromium $(BROWSER_STAMP) site
+	$(BIN)/python -m pytest tests/browser/browser_interactive.py tests/browser/browser_site.py -v
 
 chromium:
 	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver; }
