@@ -38,6 +38,7 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 GUIDES = [("Teacher's guide", "TEACHING.md")]
 LAB_NOTE_FOLDERS = ["experiments", "lab-notes", "lab_notes"]
 TRAILING = [("Contributing", "CONTRIBUTING.md")]
+NUMBERS = dict(enumerate("Zero One Two Three Four Five Six Seven Eight Nine Ten Eleven Twelve".split()))
 
 
 def _load_repo_module():
@@ -248,7 +249,7 @@ def static_notebook(nb: dict) -> dict:
 def home_page(root: Path = ROOT) -> str:
     """website/home.md with the notebook table and the project's address filled in."""
     url = repo.repo_url(root)
-    rows = ["| # | notebook | |", "|---|---|---|"]
+    rows = ["| # | notebook | run it |", "|---|---|---|"]
     for k, nb in enumerate(notebooks(root), 1):
         path = nb.relative_to(root).as_posix()
         rows.append(f"| {k} | [{notebook_title(nb)}]({path}) | "
@@ -259,7 +260,7 @@ def home_page(root: Path = ROOT) -> str:
     first = notebooks(root)[0].relative_to(root).as_posix() if notebooks(root) else ""
     fill = {
         "notebook_table": "\n".join(rows),
-        "notebook_count": str(len(notebooks(root))),
+        "notebook_count": NUMBERS.get(len(notebooks(root)), str(len(notebooks(root)))),
         "repository": url,
         "repository_name": repo.GITHUB.match(url)["name"],
         "first_notebook": first,
