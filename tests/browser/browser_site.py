@@ -24,6 +24,7 @@ import functools
 import json
 import re
 import threading
+import time
 import urllib.error
 import urllib.request
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -261,13 +262,26 @@ def _teaching_page(word: str) -> str:
     return max(counts, key=counts.get)
 
 
+def settled_results(page, timeout: float = 20) -> list[str]:
+    """The search results' links once the list stops changing (the same three reads in a row, 0.25 s apart)."""
+    deadline, last, same = time.monotonic() + timeout, None, 0
+    while time.monotonic() < deadline:
+        hrefs = page.evaluate("() => [...document.querySelectorAll('.md-search-result__item a')].map(a => a.href)")
+        same = same + 1 if hrefs and hrefs == last else 0
+        if same >= 2:
+            return hrefs
+        last = hrefs
+        page.wait_for_timeout(250)
+    return last or []
+
+
 def test_search_finds_cross_entropy_on_the_page_that_teaches_it(page, base):
     expected = base + page_url(_teaching_page("cross-entropy"))
     problems = visit(page, base)
     page.locator("input.md-search__input").click()
-    page.keyboard.type("cross-entropy")
-    page.wait_for_selector(".md-search-result__item a", timeout=20_000)
-    hrefs = [urljoin(page.url, a.get_attribute("href")) for a in page.locator(".md-search-result__item a").all()]
+    page.keyboard.type("cross-entropy")  # as a reader types it; results are redrawn after each key
+    assert page.locator("input.md-search__input").input_value() == "cross-entropy"
+    hrefs = settled_results(page)
     assert hrefs, "search found nothing"
     assert urldefrag(hrefs[0])[0].split("?")[0] == expected, f"first result {hrefs[0]}, expected {expected}"
     section = next((h for h in hrefs if h.startswith(expected) and "#cross-entropy" in h), None)
