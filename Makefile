@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: notebooks test setup data lab bench clean-data browser-test chromium
+.PHONY: notebooks test setup data lab bench clean-data browser-test chromium site
 
 notebooks: data
 	$(BIN)/python -m helpers run
@@ -41,13 +41,25 @@ bench: data
 bench-fast: data
 	$(BIN)/python experiments/benchmark_fast.py
 
-# Real-browser test of the interactive widgets (tests/browser/): JupyterLab + headless
-# Debian Chromium driven by Playwright. Installs chromium with apt-get if it is missing.
+# The course website, into site/: every notebook with its committed outputs (never executed),
+# offline, with MkDocs + Material + mkdocs-jupyter (website/build.py). Needs only requirements-site.txt.
+SITE_STAMP := $(VENV)/.site-installed
+
+site: $(SITE_STAMP)
+	$(BIN)/python -m website
+
+$(SITE_STAMP): requirements-site.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -r requirements-site.txt
+	touch $@
+
+# Real-browser tests (tests/browser/), in headless Debian Chromium driven by Playwright: the interactive
+# widgets in JupyterLab, then every page of the website (built first). Installs chromium with apt-get if missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BROWSER_STAMP := $(VENV)/.browser-installed
 
-browser-test: data chromium $(BROWSER_STAMP)
-	$(BIN)/python -m pytest tests/browser/browser_interactive.py -v
+browser-test: data chromium $(BROWSER_STAMP) site
+	$(BIN)/python -m pytest tests/browser/browser_interactive.py tests/browser/browser_site.py -v
 
 chromium:
 	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver; }
