@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-import warnings
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -31,10 +32,13 @@ def test_setup_seeds_everything_and_reports(capsys):
 
 
 def test_import_and_setup_leave_the_warning_filters_alone():
-    """No process-wide warning filter: importing helpers and calling setup() change nothing."""
-    before = list(warnings.filters)
-    helpers.setup(seed=1, verbose=False)
-    assert warnings.filters == before
+    """No process-wide warning filter: importing helpers and calling setup() add none. In a fresh interpreter,
+    so that "before" is really before helpers' import; the libraries it builds on (which set filters of their
+    own when imported) are imported first."""
+    code = ("import warnings, torch, numpy, pandas, matplotlib, ipywidgets, anywidget; before = list(warnings.filters); "
+            "import helpers; helpers.setup(seed=1, verbose=False); print(list(warnings.filters) == before)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.stdout.strip() == "True", done.stdout + done.stderr
     with pytest.warns(FutureWarning, match="jit.script"):  # the warning itself still shows elsewhere
         torch.jit.script(_identity)
 

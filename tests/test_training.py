@@ -14,6 +14,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from helpers import training
+from helpers.exercises import EXERCISES
 from helpers.training import BasicDataLoader, accuracy, draw_sgd_loop, fit, plot_history
 
 cross_entropy = F.cross_entropy
@@ -64,20 +65,7 @@ def test_fit_works_with_a_hand_written_optimizer_and_plain_function():
     x, y = _blobs()
     w = (torch.randn(2, 3) * 0.01).requires_grad_()
     b = torch.zeros(3).requires_grad_()
-
-    class BasicOptim:
-        def __init__(self, params, lr):
-            self.params, self.lr = list(params), lr
-
-        def step(self):
-            with torch.no_grad():
-                for p in self.params:
-                    p -= p.grad * self.lr
-
-        def zero_grad(self):
-            for p in self.params:
-                p.grad = None
-
+    BasicOptim = EXERCISES["BasicOptim"].solution  # notebook 03's, as the notebook falls back on it
     dl = DataLoader(TensorDataset(x, y), batch_size=30)
     hist = fit(lambda xb: xb @ w + b, dl, dl, cross_entropy, BasicOptim([w, b], lr=0.1), epochs=3)
     assert hist["valid_acc"][-1] > 0.95
@@ -125,20 +113,22 @@ def test_draw_sgd_loop_draws_every_step():
     plt.close("all")
 
 
-def test_fit_moves_batches_to_the_models_device(monkeypatch):
-    """Batches go where the model's parameters are (the 'meta' device stands in for a GPU here)."""
+def test_fit_trains_on_the_device_of_the_models_parameters():
+    """With no `device`, fit uses the device the parameters sit on ('meta' here, any non-CPU device)."""
+    assert training._check_device(nn.Linear(4, 3, device="meta"), None) == torch.device("meta")
+    assert training._check_device(nn.Linear(4, 3), None) == torch.device("cpu")
+
+
+def test_fit_moves_every_batch_to_that_device(monkeypatch):
+    """Batches go to the device fit chose. The model stays on the CPU here, so `.to` is recorded and the
+    batch kept where it is; without the move, `seen` would stay empty."""
     seen = []
+    monkeypatch.setattr(training, "_check_device", lambda model, device: torch.device("meta"))
+    monkeypatch.setattr(torch.Tensor, "to", lambda self, *args, **kwargs: seen.append(args[0]) or self)
     model = nn.Linear(4, 3)
-    real_to = torch.Tensor.to
-
-    def spy(self, *args, **kwargs):
-        seen.append(args[0] if args else kwargs.get("device"))
-        return real_to(self, *args, **kwargs)
-
-    monkeypatch.setattr(torch.Tensor, "to", spy)
     dl = DataLoader(TensorDataset(torch.randn(8, 4), torch.randint(0, 3, (8,))), batch_size=4)
     fit(model, dl, dl, cross_entropy, torch.optim.SGD(model.parameters(), lr=0.1), epochs=1)
-    assert seen and all(torch.device(d) == torch.device("cpu") for d in seen)
+    assert len(seen) == 8 and all(torch.device(d) == torch.device("meta") for d in seen)  # 2+2 batches, x and y
 
 
 def test_fit_refuses_a_model_on_another_device_than_asked():
