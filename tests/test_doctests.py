@@ -11,12 +11,15 @@ import pytest
 
 import helpers
 
-MODULES = sorted(m.name for m in pkgutil.walk_packages(helpers.__path__, "helpers.") if m.name != "helpers.__main__")
+MODULES = sorted(m.name for m in pkgutil.walk_packages(helpers.__path__, "helpers.")
+                 if not m.ispkg and m.name != "helpers.__main__")
 
 
 def test_every_module_is_found():
     """Every .py file of the package is tested here, so a module walk_packages missed would not go untested."""
-    files = {f"helpers.{p.stem}" for p in Path(helpers.__file__).parent.glob("*.py") if p.stem not in ("__init__", "__main__")}
+    root = Path(helpers.__file__).parent
+    files = {"helpers." + ".".join(p.relative_to(root).with_suffix("").parts) for p in root.rglob("*.py")
+             if p.stem not in ("__init__", "__main__")}
     assert files and set(MODULES) == files
 
 

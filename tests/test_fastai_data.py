@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import helpers
-from helpers.fastai_data import fastai_data_dir, link_for_fastai
+from helpers._course.fastai_data import fastai_data_dir, link_for_fastai
 
 REPO = Path(__file__).resolve().parent.parent
 OFFLINE = {"https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9"}  # any download fails at once

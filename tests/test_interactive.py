@@ -24,8 +24,8 @@ from helpers.digit_widget import plot_digit_distances
 from helpers.draw_widget import center_like_mnist, plot_predictions, predict_probabilities
 from helpers.lr_widget import plot_sgd_run, sgd_quadratic
 from helpers.similarity import distances_to_means
-from helpers import widget_base
-from helpers.widget_base import LessonWidget, bold, figure_to_png, summary_and_plot
+from helpers._course import widgets as widget_base
+from helpers._course.widgets import LessonWidget, bold, figure_to_png, summary_and_plot
 
 PNG = b"\x89PNG"
 ROOT = Path(__file__).resolve().parent.parent

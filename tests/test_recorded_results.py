@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from floors import FLOORS, OPTIONAL
-from helpers.results import reference_results, results_dir
+from helpers._course.results import reference_results, results_dir
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 

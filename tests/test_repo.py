@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.repo import colab_link, install_urls, repo_url, set_repo
+from helpers._course.repo import colab_link, install_urls, repo_url, set_repo
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))

@@ -8,7 +8,7 @@ import nbformat
 
 import pytest
 
-from helpers.runner import find_notebook, run_notebooks
+from helpers._course.runner import find_notebook, run_notebooks
 
 
 def _notebook(path, source: str) -> None:
@@ -62,7 +62,7 @@ def test_an_unchanged_notebook_saves_the_same_bytes_twice(tmp_path, monkeypatch)
 
 
 def test_a_full_run_makes_each_notebooks_results_the_reference(tmp_path, monkeypatch):
-    from helpers import runner
+    from helpers._course import runner
 
     ref = tmp_path / "reference.json"
     ref.write_text(json.dumps({"machine": "old", "mode": "full", "results": [

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import helpers
-from helpers.results import load_results, reference_results, results_dir
+from helpers._course.results import load_results, reference_results, results_dir
 from helpers.runtime import get_device, quick_mode
 
 

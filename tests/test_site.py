@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.repo import colab_link, repo_url, set_repo
+from helpers._course.repo import colab_link, repo_url, set_repo
 from website import build
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ from matplotlib.text import Text
 import pytest
 
 import helpers
-from helpers.results import COLUMNS
+from helpers._course.results import COLUMNS
 
 
 def _results(rows):

@@ -12,10 +12,10 @@ what MkDocs reads, in build/site-src/ (ignored by git), then runs `mkdocs build`
 * TEACHING.md, CONTRIBUTING.md and the README files of experiments/ or lab-notes/ become pages when
   they exist; their links to other files of the repository point at GitHub;
 * the project's address is read from pyproject.toml (`[project.urls] Repository`) with the same
-  functions that build the README's Colab badges (helpers/repo.py), so a fork's
+  functions that build the README's Colab badges (helpers/_course/repo.py), so a fork's
   `python -m helpers set-repo URL` moves the site's buttons too.
 
-Nothing here needs the network, and nothing imports torch: helpers/repo.py is loaded on its own.
+Nothing here needs the network, and nothing imports torch: helpers/_course/repo.py is loaded on its own.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ NUMBERS = dict(enumerate("Zero One Two Three Four Five Six Seven Eight Nine Ten 
 
 
 def _load_repo_module():
-    """helpers/repo.py alone: `import helpers.repo` would import the whole package (torch and all)."""
-    spec = importlib.util.spec_from_file_location("_mnist_helpers_repo", ROOT / "helpers" / "repo.py")
+    """helpers/_course/repo.py alone: `import helpers._course.repo` would import the whole package (torch and all)."""
+    spec = importlib.util.spec_from_file_location("_mnist_helpers_repo", ROOT / "helpers" / "_course" / "repo.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

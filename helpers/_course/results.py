@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import uuid
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
@@ -34,6 +33,7 @@ from typing import Any
 
 import pandas as pd
 
+from helpers._course.cache import write_json
 from helpers.runtime import quick_mode
 
 COLUMNS = ["notebook", "task", "method", "metric", "value", "train_seconds", "params", "device", "mode", "run"]
@@ -81,17 +81,6 @@ def _clean_row(notebook: str, row: Mapping[str, Any], device: str | None, mode: 
             "device": None if device is None else str(device), "mode": mode}
 
 
-def _write_json(path: Path, data: Any) -> None:
-    """Write `data` as JSON under a unique temporary name, then move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        tmp.write_text(json.dumps(data, indent=1, allow_nan=False) + "\n")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def record_results(notebook: str, results: Iterable[Mapping[str, Any]], device: Any = None) -> pd.DataFrame:
     """Save every result of `notebook` (replacing what it recorded before); return them as a table.
 
@@ -115,7 +104,7 @@ def record_results(notebook: str, results: Iterable[Mapping[str, Any]], device: 
     if len(set(keys)) != len(keys):
         raise ValueError(f"record_results({notebook!r}): the same task and method appear twice; give each a "
                          "method name of its own.")
-    _write_json(results_dir(mode) / f"{notebook}.json", rows)
+    write_json(results_dir(mode) / f"{notebook}.json", rows)
     return pd.DataFrame(rows)[["task", "method", "value", "train_seconds", "params", "device"]]
 
 

@@ -154,9 +154,9 @@ def describe_error(error: BaseException, calls: str) -> Problem:
     'check the inputs your `def` line takes: the checker calls `relu(x)`.'
     """
     message = (str(error).strip().splitlines() or [""])[0][:160]
-    helpers = os.path.dirname(os.path.abspath(__file__))  # frames in helpers/ or in torch are not the learner's
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if os.path.dirname(os.path.abspath(f.filename))
-              != helpers and "site-packages" not in f.filename and "dist-packages" not in f.filename]
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # helpers/, _course/ included
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if not os.path.abspath(f.filename).startswith(package)
+              and "site-packages" not in f.filename and "dist-packages" not in f.filename]
     where = f" in `{frames[-1].name}`, at `{(frames[-1].line or '').strip()}`" if frames else ""
     words = f"it raised {type(error).__name__}{where}: {message}".rstrip(":. ") + "."
     text = f"{type(error).__name__} {error}".lower()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]   # the repository: helpers/_course/repo.py
 URL_LINE = re.compile(r'^Repository = "([^"]*)"$', re.M)
 INSTALL = re.compile(r"git\+(?P<url>[^\s\"'\\]+)")
 GITHUB = re.compile(r"^https://github\.com/(?P<owner>[\w.-]+)/(?P<name>[\w.-]+?)(?:\.git)?/?$")

