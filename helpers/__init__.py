@@ -32,6 +32,7 @@ from helpers.pixels import class_counts, pixel_heatmap
 
 # 02 pixel similarity
 from helpers.similarity import per_class_accuracy
+from helpers.mistakes import show_most_wrong
 from helpers.digit_widget import digit_explorer
 
 # 03 SGD from scratch (04 ten digits reuses BasicDataLoader and fit)
@@ -39,7 +40,6 @@ from helpers.training import BasicDataLoader, draw_sgd_loop, fit, plot_history
 from helpers.lr_widget import lr_explorer
 
 # 05 MLP
-from helpers.mistakes import show_most_wrong
 from helpers.draw_widget import draw_digit
 
 # 06 resnet18
@@ -55,9 +55,9 @@ from helpers.summary import plot_error_vs_time, step_costs, summary_table
 __all__ = [
     "setup", "pick", "get_mnist", "load_mnist", "record_results", "check",
     "pixel_heatmap", "class_counts",
-    "per_class_accuracy", "digit_explorer",
+    "per_class_accuracy", "show_most_wrong", "digit_explorer",
     "BasicDataLoader", "fit", "plot_history", "draw_sgd_loop", "lr_explorer",
-    "show_most_wrong", "draw_digit",
+    "draw_digit",
     "pretrained_available",
     "fast",
     "load_results", "summary_table", "plot_error_vs_time", "step_costs",

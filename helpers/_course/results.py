@@ -115,7 +115,7 @@ def reference_results() -> tuple[str, pd.DataFrame]:
     >>> label, "08_summary" in set(ref["notebook"])
     ('reference run: 2-core CPU, full mode', False)
     """
-    data = json.loads(resources.files("helpers").joinpath(REFERENCE_FILE).read_text())
+    data = json.loads(resources.files("helpers._course").joinpath(REFERENCE_FILE).read_text())
     label = f"reference run: {data['machine']}, {data['mode']} mode"
     df = pd.DataFrame(data["results"]).assign(run=label)
     return label, df.reindex(columns=COLUMNS)

@@ -9,7 +9,7 @@ those of a full run.
 Saved notebooks get stable ids in place of random ones (pandas Styler table ids, widget
 model ids), so re-running an unchanged notebook changes only what really changed. A full
 run of every notebook also makes its results the reference results shipped with the package
-(`helpers/reference_results.json`, updated as each notebook finishes, so notebook 08, run
+(`helpers/_course/reference_results.json`, updated as each notebook finishes, so notebook 08, run
 last, shows them), which notebook 08 shows beside a learner's own.
 """
 
@@ -21,8 +21,8 @@ import re
 import time
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent.parent   # helpers/, where the reference results ship
-NOTEBOOKS_DIR = PACKAGE_DIR.parent / "notebooks"
+PACKAGE_DIR = Path(__file__).resolve().parent   # helpers/_course/, where the reference results ship
+NOTEBOOKS_DIR = PACKAGE_DIR.parent.parent / "notebooks"
 _WIDGET_REF = re.compile(r'(?<="model_id": ")[0-9a-f]{32}(?=")|(?<=IPY_MODEL_)[0-9a-f]{32}\b')  # ids that widgets use
 _ADDRESS = re.compile(r" at 0x[0-9a-f]{6,}>")  # "<object at 0x7f3a...>": a memory address, new on every run
 _STYLER_ID = re.compile(r"\bT_([0-9a-z]{5})(?=[_\s\\\"'.>])")  # followed by _, space, quote (also escaped), . or >
@@ -196,5 +196,5 @@ def run_notebooks(names: list[str] | None = None) -> int:
     total = sum(r[2] for r in rows)
     print(f"{'total':{width}}          {total/60:5.1f} min")
     if save and not names:
-        print("The reference results that notebook 08 shows are now this run's: helpers/reference_results.json")
+        print("The reference results that notebook 08 shows are now this run's: helpers/_course/reference_results.json")
     return 1 if failed else 0

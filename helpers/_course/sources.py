@@ -1,6 +1,6 @@
 """Where the four IDX files come from, when the cache does not have them yet.
 
-`helpers.ensure_idx` tries these in order, and the first that works wins. All give the
+`cache.ensure_idx` tries these in order, and the first that works wins. All give the
 same bytes, which the md5 check makes sure of:
 
 1. a folder or file you name in `MNIST_SOURCE`: the four IDX files (plain or .gz, also in
