@@ -1,13 +1,12 @@
 """Notebook 06's resnet18 recipe over several seeds, with or without its two changes (a script, not a test).
 
-Notebook 06 trains three seeds per recipe; the choices it made by trying (data augmentation for
-3 vs 7; augmentation and label smoothing for ten digits) were measured with this script, over more seeds, on the
-test images and on images held out of the training set. Each run repeats the notebook's
-`train_resnet18` step for step: resnet18 from scratch, fastai's `vision_learner`, one epoch of
-`fit_one_cycle` at 2e-2, batch 64, the files sorted, and the seed set (weights, augmentations and the
-order of batches) just before the network is built. So on a CPU, where runs are deterministic, a seed
-here repeats the same seed's run in the notebook on the test images (`--task 3v7 --seeds 0 1 2` makes
-the notebook's three runs of fastbook's recipe).
+Notebook 06 trains each recipe once; how much one run differs from the next, and the choices it
+made (data augmentation for 3 vs 7, label smoothing for ten digits), were measured with this script,
+over many seeds, on the test images and on images held out of the training set (see resnet18.md).
+Each run is fastbook's recipe: resnet18 from scratch, fastai's `vision_learner`, one epoch of
+`fit_one_cycle` at `--lr` (fastbook's 0.1 by default; the first studies used 2e-2), batch 64, the
+files sorted, and the seed set (weights, augmentations and the order of batches) just before the
+network is built, so on one kind of CPU a seed repeats its run exactly.
 
     .venv/bin/python experiments/resnet18_seeds.py --task 3v7 --seeds 0 1 2 3 4
     .venv/bin/python experiments/resnet18_seeds.py --task 3v7 --augment --holdout 500
@@ -36,7 +35,7 @@ FOLDERS = {"3v7": ("sample", "train", "valid"), "ten": ("full", "training", "tes
 
 
 def train_one(task: str, seed: int, augment: bool, label_smoothing: bool, holdout: int,
-              per_digit: int | None) -> dict:
+              per_digit: int | None, lr: float = 0.1) -> dict:
     """One resnet18 run; returns its settings, mistakes, evaluated images and seconds."""
     from fastai.vision.all import (CategoryBlock, DataBlock, F, FuncSplitter, GrandparentSplitter, ImageBlock,
                                    LabelSmoothingCrossEntropyFlat, aug_transforms, get_image_files, parent_label)
@@ -63,15 +62,15 @@ def train_one(task: str, seed: int, augment: bool, label_smoothing: bool, holdou
     dls = DataBlock(blocks=(ImageBlock, CategoryBlock), get_items=get_items, splitter=splitter,
                     get_y=parent_label, batch_tfms=batch_tfms).dataloaders(path, bs=64, num_workers=0)
     loss = LabelSmoothingCrossEntropyFlat() if label_smoothing else F.cross_entropy
-    learn, seconds = train_seeded(dls, seed, loss)
+    learn, seconds = train_seeded(dls, seed, loss, lr)
     acc = float(learn.recorder.values[-1][2])
     n = len(dls.valid_ds)
-    return dict(task=task, seed=seed, augment=augment, label_smoothing=label_smoothing, holdout=holdout,
+    return dict(task=task, seed=seed, lr=lr, augment=augment, label_smoothing=label_smoothing, holdout=holdout,
                 mistakes=round((1 - acc) * n), of=n, seconds=round(seconds))
 
 
-def train_seeded(dls, seed: int, loss_func) -> tuple:
-    """Notebook 06's `train_resnet18`: a new resnet18 from `seed`, one epoch at 2e-2; (Learner, seconds).
+def train_seeded(dls, seed: int, loss_func, lr: float = 0.1) -> tuple:
+    """A new resnet18 from `seed`, trained for one epoch at `lr`; (Learner, seconds).
 
     The seed fixes the starting weights, the augmentations and the order of batches, whatever the
     DataLoaders did before: fastai's training DataLoader shuffles with a generator of its own, which
@@ -83,7 +82,7 @@ def train_seeded(dls, seed: int, loss_func) -> tuple:
     learn = vision_learner(dls, resnet18, pretrained=False, loss_func=loss_func, metrics=accuracy)
     t0 = time.perf_counter()
     with learn.no_bar(), learn.no_logging():
-        learn.fit_one_cycle(1, 2e-2)
+        learn.fit_one_cycle(1, lr)
     return learn, time.perf_counter() - t0
 
 
@@ -91,10 +90,11 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--task", choices=sorted(FOLDERS), default="3v7", help="3 vs 7, or all ten digits")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    parser.add_argument("--augment", action="store_true", help="notebook 06's aug_transforms (3 vs 7, and ten digits)")
+    parser.add_argument("--augment", action="store_true", help="notebook 06's aug_transforms")
     parser.add_argument("--label-smoothing", action="store_true", help="label smoothing, eps 0.1 (ten digits)")
     parser.add_argument("--holdout", type=int, default=0, metavar="N",
                         help="evaluate on the last N training images of each digit instead of the test images")
+    parser.add_argument("--lr", type=float, default=0.1, help="the peak learning rate (fastbook's 0.1)")
     parser.add_argument("--per-digit", type=int, default=None, metavar="N",
                         help="use only the first N images of each folder (a quick try; the results mean little)")
     args = parser.parse_args(argv)
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     runs = []
     for seed in args.seeds:
         try:
-            run = train_one(args.task, seed, args.augment, args.label_smoothing, args.holdout, args.per_digit)
+            run = train_one(args.task, seed, args.augment, args.label_smoothing, args.holdout, args.per_digit, args.lr)
         except ValueError as e:
             parser.error(str(e))
         print(json.dumps(run), flush=True)

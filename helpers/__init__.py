@@ -22,7 +22,7 @@ if _missing:
         f"`{_sys.executable} -m pip install -r requirements.txt`.")
 
 # every notebook
-from helpers.runtime import pick, setup
+from helpers.runtime import setup
 from helpers.data import get_mnist, load_mnist
 from helpers._course.results import record_results
 from helpers.exercises import check
@@ -43,7 +43,7 @@ from helpers.lr_widget import lr_explorer
 from helpers.draw_widget import draw_digit
 
 # 06 resnet18
-from helpers.resnet import pretrained_available
+from helpers.resnet import first_images, fit_seconds
 
 # 07 fast training
 from helpers import fast  # helpers.fast.race, .our_recipe, .Stopwatch, ...: the pieces notebook 07 builds up
@@ -53,12 +53,12 @@ from helpers._course.results import load_results
 from helpers.summary import plot_error_vs_time, step_costs, summary_table
 
 __all__ = [
-    "setup", "pick", "get_mnist", "load_mnist", "record_results", "check",
+    "setup", "get_mnist", "load_mnist", "record_results", "check",
     "pixel_heatmap", "class_counts",
     "per_class_accuracy", "show_most_wrong", "digit_explorer",
     "BasicDataLoader", "fit", "plot_history", "draw_sgd_loop", "lr_explorer",
     "draw_digit",
-    "pretrained_available",
+    "first_images", "fit_seconds",
     "fast",
     "load_results", "summary_table", "plot_error_vs_time", "step_costs",
 ]

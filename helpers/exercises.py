@@ -138,12 +138,81 @@ def _relu_inputs() -> list[tuple[str, tuple]]:
             ("a single number (0-dim tensor)", (torch.tensor(-1.5),))]
 
 
-def _models() -> list[tuple[str, tuple]]:
-    return [("nn.Linear(784, 1) has 785 parameters", (nn.Linear(784, 1),)),
-            ("Linear(784, 30), ReLU, Linear(30, 1) has 23,581",
-             (nn.Sequential(nn.Linear(784, 30), nn.ReLU(), nn.Linear(30, 1)),)),
-            ("a small CNN with a bias-free layer",
-             (nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 26 * 26, 10, bias=False)),))]
+def _layers() -> list[tuple[str, tuple]]:
+    torch.manual_seed(7)
+    def weights(n_in: int, n_hidden: int, n_out: int) -> tuple:
+        return (torch.randn(n_in, n_hidden), torch.randn(n_hidden), torch.randn(n_hidden, n_out), torch.randn(n_out))
+    return [("a batch of 4 rows of 784 pixels, 30 hidden units -> [4, 1]", (torch.rand(4, 784), *weights(784, 30, 1))),
+            ("2 rows of 5 inputs, 3 hidden units, 2 outputs -> [2, 2]", (torch.randn(2, 5), *weights(5, 3, 2)))]
+
+
+def _filter_inputs() -> list[tuple[str, tuple]]:
+    torch.manual_seed(8)
+    top_edge = torch.tensor([[-1., -1., -1.], [0., 0., 0.], [1., 1., 1.]])
+    return [("a 5x5 image, the top-edge filter -> 3x3", (torch.rand(5, 5), top_edge)),
+            ("a 28x28 digit-sized image, a random filter -> 26x26", (torch.rand(28, 28), torch.randn(3, 3))),
+            ("a 4x6 image (not square) -> 2x4", (torch.rand(4, 6), torch.randn(3, 3)))]
+
+
+def _apply_filter(image: torch.Tensor, filt: torch.Tensor) -> torch.Tensor:  # apply_filter's reference solution
+    h, w = image.shape[0] - 2, image.shape[1] - 2
+    out = torch.zeros(h, w)
+    for row in range(h):
+        for col in range(w):
+            out[row, col] = (image[row:row + 3, col:col + 3] * filt).sum()
+    return out
+
+
+def _target_inputs() -> list[tuple[str, tuple]]:
+    return [("labels [3, 0] of 10 digits, eps=0.1 -> [2, 10]", (torch.tensor([3, 0]), 10, 0.1)),
+            ("labels [1, 0, 1] of 2 classes, eps=0.2 -> [3, 2]", (torch.tensor([1, 0, 1]), 2, 0.2)),
+            ("eps=0: plain one-hot targets", (torch.tensor([9, 4]), 10, 0.0))]
+
+
+def _smooth_targets(targets: torch.Tensor, n_classes: int, eps: float) -> torch.Tensor:  # the reference solution
+    one_hot = torch.zeros(len(targets), n_classes)
+    one_hot[torch.arange(len(targets)), targets] = 1.0
+    return one_hot * (1 - eps) + eps / n_classes
+
+
+def _batch_inputs() -> list[tuple[str, tuple]]:
+    return [("10 items in batches of 4 -> 3 batches, the last of 2", (torch.arange(10) * 10, torch.arange(10), 4)),
+            ("8 items in batches of 4 -> 2 batches", (torch.arange(8) * 10, torch.arange(8), 4)),
+            ("3 items in batches of 5 -> 1 batch of 3", (torch.arange(3) * 10, torch.arange(3), 5))]
+
+
+def _batches(x: torch.Tensor, y: torch.Tensor, bs: int):  # batches' reference solution, as notebook 07 folds it
+    for i in range(0, len(x), bs):
+        yield x[i:i + bs], y[i:i + bs]
+
+
+def _run_batches(code: Any, x: torch.Tensor, y: torch.Tensor, bs: int) -> list:
+    out = call(code, x, y, bs)
+    return call(lambda: [tuple(batch) for batch in out])  # a generator runs only when its items are asked for
+
+
+def _batches_problem(got: Any, expected: list) -> Problem | None:
+    if not isinstance(got, list) or not all(len(b) == 2 for b in got):
+        return "it did not give (x batch, y batch) pairs.", "`yield x[i:i + bs], y[i:i + bs]` inside the loop."
+    if len(got) != len(expected):
+        return (f"it gave {len(got)} batch(es), expected {len(expected)}.",
+                "go from 0 to len(x) in steps of bs, `range(0, len(x), bs)`: the last batch may be smaller.")
+    for k, ((gx, gy), (ex, ey)) in enumerate(zip(got, expected)):
+        if not (torch.equal(torch.as_tensor(gx), ex) and torch.equal(torch.as_tensor(gy), ey)):
+            return (f"batch {k} holds x {torch.as_tensor(gx).tolist()}, expected {ex.tolist()}.",
+                    "batch number k starts at i = k * bs: `x[i:i + bs], y[i:i + bs]`.")
+    return None
+
+
+def _conv_inputs() -> list[tuple[str, tuple]]:
+    return [("the peer's first convolution: 1 channel in, 24 filters of 5x5, 28x28 -> 345,600", (1, 24, 5, 28)),
+            ("its second: 24 channels in, 32 filters of 3x3, 12x12 -> 691,200", (24, 32, 3, 12)),
+            ("a 1x1 filter keeps the size: 3 in, 2 out, 4x4 -> 96", (3, 2, 1, 4))]
+
+
+def _conv_multiply_adds(c_in: int, c_out: int, kernel: int, size: int) -> int:  # the reference solution
+    out = size - kernel + 1
+    return c_out * out * out * c_in * kernel * kernel
 
 
 # ------------------------------------------------------------ BasicOptim: a class, tried on a tiny model
@@ -402,13 +471,58 @@ EXERCISES: dict[str, Exercise] = {
             (lambda x: x.max().clamp_min(0.),
              "ReLU works element by element and keeps the shape: `x.clamp_min(0.)`, not a max over the tensor."),
         ]),
-    "count_params": Exercise(  # notebook 06
-        calls="`count_params(model)`", cases=_models,
-        solution=lambda model: sum(p.numel() for p in model.parameters()),
+    "two_layers": Exercise(  # notebook 05
+        calls="`two_layers(xb, w1, b1, w2, b2)`", cases=_layers,
+        solution=lambda xb, w1, b1, w2, b2: (xb @ w1 + b1).clamp_min(0.) @ w2 + b2,
         mistakes=[
-            (lambda model: len(list(model.parameters())),
-             "you counted parameter TENSORS; count the numbers inside them: `p.numel()`."),
-            (lambda model: sum(p.numel() for name, p in model.named_parameters() if "bias" not in name),
-             "you left out the biases; every tensor in `model.parameters()` counts."),
+            (lambda xb, w1, b1, w2, b2: (xb @ w1 + b1) @ w2 + b2,
+             "there is no ReLU between the layers: `res.clamp_min(0.)` (or `F.relu(res)`) after the first one."),
+            (lambda xb, w1, b1, w2, b2: ((xb @ w1 + b1) @ w2 + b2).clamp_min(0.),
+             "the ReLU goes BETWEEN the two layers, not after the second: the score must be able to be negative."),
+            (lambda xb, w1, b1, w2, b2: (xb @ w1).clamp_min(0.) @ w2,
+             "you left out the biases: `xb @ w1 + b1`, then `... @ w2 + b2`."),
+        ]),
+    "apply_filter": Exercise(  # notebook 06
+        calls="`apply_filter(image, filt)`", cases=_filter_inputs, solution=_apply_filter,
+        mistakes=[
+            (lambda image, filt: (image[:3, :3] * filt).sum(),
+             "that is the filter at ONE position (the top left): do it at every (row, col) and fill an output "
+             "of (height - 2) x (width - 2)."),
+            (lambda image, filt: torch.stack([torch.stack([(image[r:r + 3, c:c + 3] @ filt).sum()
+                                                           for c in range(image.shape[1] - 2)])
+                                              for r in range(image.shape[0] - 2)]),
+             "`@` multiplies matrices; a convolution multiplies the 9 pairs of numbers one by one: "
+             "`(image[row:row+3, col:col+3] * filt).sum()`."),
+        ]),
+    "smooth_targets": Exercise(  # notebook 06
+        calls="`smooth_targets(targets, n_classes, eps)`", cases=_target_inputs, solution=_smooth_targets,
+        mistakes=[
+            (lambda t, n, eps: _smooth_targets(t, n, 0.0),
+             "those are plain one-hot targets: take `eps` off the 1 and share it over all the classes: "
+             "`one_hot * (1 - eps) + eps / n_classes`."),
+            (lambda t, n, eps: _smooth_targets(t, n, 0.0) * (1 - eps) + eps / (n - 1),
+             "fastai shares `eps` over ALL the classes, the right one included: `eps / n_classes`, so each "
+             "row still adds up to 1."),
+            (lambda t, n, eps: _smooth_targets(t, n, 0.0) * (1 - eps),
+             "you took `eps` off the right class but gave it to no one: add `eps / n_classes` to every entry."),
+        ]),
+    "batches": Exercise(  # notebook 07
+        calls="`batches(x, y, bs)`", cases=_batch_inputs, solution=_batches, run=_run_batches,
+        compare=_batches_problem,
+        mistakes=[
+            (lambda x, y, bs: ((x[i:i + bs], y[i:i + bs]) for i in range(0, len(x) - bs + 1, bs)),
+             "you dropped the last, smaller batch: `range(0, len(x), bs)` keeps every item."),
+            (lambda x, y, bs: ((x[i:bs], y[i:bs]) for i in range(0, len(x), bs)),
+             "a slice's end is where it stops, not how long it is: `x[i:i + bs]`, not `x[i:bs]`."),
+        ]),
+    "conv_multiply_adds": Exercise(  # notebook 07
+        calls="`conv_multiply_adds(c_in, c_out, kernel, size)`", cases=_conv_inputs, solution=_conv_multiply_adds,
+        mistakes=[
+            (lambda c_in, c_out, k, size: c_out * size * size * c_in * k * k,
+             "the output is smaller than the input: a k x k filter fits in `size - kernel + 1` places each way."),
+            (lambda c_in, c_out, k, size: c_out * (size - k + 1) ** 2 * k * k,
+             "each filter looks at every input channel: multiply by `c_in` too."),
+            (lambda c_in, c_out, k, size: c_out * (size - k + 1) ** 2 * c_in * k,
+             "a k x k filter has k * k weights per channel, not k."),
         ]),
 }

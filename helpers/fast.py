@@ -19,6 +19,7 @@ from torch.optim.lr_scheduler import OneCycleLR
 from torch.utils.flop_counter import FlopCounterMode
 
 from helpers.data import load_mnist
+from helpers.runtime import quick_mode
 
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # of the training pixels scaled to 0..1
 
@@ -37,7 +38,8 @@ def mnist_tensors(device: torch.device | str = "cpu", n_train: int | None = None
     """All of MNIST as normalised float32 tensors on `device` (the first `n_train` training, `n_test` test images).
 
     Pixels are scaled to 0..1, then shifted and scaled by the training set's mean and standard
-    deviation, so they average 0 with spread 1. Taught in notebook 07.
+    deviation, so they average 0 with spread 1. Taught in notebook 07. In quick mode (`MNIST_QUICK=1`,
+    what the tests run) the defaults are the first 6,000 training and 2,000 test images instead of all.
 
     >>> d = mnist_tensors("cpu", n_train=100)
     >>> d.train_x.shape, d.train_y.shape, d.train_x.dtype
@@ -47,6 +49,8 @@ def mnist_tensors(device: torch.device | str = "cpu", n_train: int | None = None
         if n is not None and not (isinstance(n, int) and 1 <= n <= most):
             raise ValueError(f"{name} must be a whole number from 1 to {most} (or None for all), got {n!r}.")
     device = torch.device(device)
+    if quick_mode():
+        n_train, n_test = n_train or 6000, n_test or 2000
 
     def prepare(images: Tensor) -> Tensor:
         return ((images.float() / 255 - MNIST_MEAN) / MNIST_STD).unsqueeze(1).to(device)

@@ -1,29 +1,46 @@
-"""Notebook 06 (resnet18): whether pretrained weights can be had here.
+"""Notebook 06 (resnet18): picking a few images per digit, and how long a fastai training took.
 
->>> pretrained_available(lambda: 1 / 0)
-False
+>>> import helpers
+>>> files = first_images(helpers.get_mnist("sample") / "train", ["3", "7"], 2)
+>>> [f"{f.parent.name}/{f.name}" for f in files]    # doctest: +ELLIPSIS
+['3/...png', '3/...png', '7/...png', '7/...png']
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
-from collections.abc import Callable
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["first_images", "fit_seconds"]
 
 
-def pretrained_available(load: Callable[[], object]) -> bool:
-    """True if `load()` (e.g. `lambda: resnet18(weights="IMAGENET1K_V1")`) works. Used in notebook 06.
+def first_images(folder: Path, digits: Sequence[str], n: int) -> list[Path]:
+    """The first `n` PNG files (sorted by name) of each digit's folder `folder/<digit>`, digit by digit.
+    Used in notebook 06 to pretrain on some digits and to train on a small set.
 
-    Downloading pretrained weights needs the internet; without it the download fails in a
-    fraction of a second. Its messages and error are swallowed, so the notebook can say in
-    plain words what it does instead.
-
-    >>> pretrained_available(lambda: "weights")
-    True
+    A digit with no folder there raises FileNotFoundError naming it.
     """
-    try:
-        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
-            load()
-        return True
-    except Exception:  # noqa: BLE001 - no network, firewall, broken cache: all mean "not available"
-        return False
+    files = []
+    for digit in digits:
+        here = Path(folder) / str(digit)
+        if not here.is_dir():
+            raise FileNotFoundError(f"{here} is not a folder: `digits` should name folders of {folder}, "
+                                    f"such as {sorted(p.name for p in Path(folder).iterdir())[:3]}")
+        files += sorted(here.glob("*.png"), key=lambda f: (len(f.name), f.name))[:n]
+    return files
+
+
+def fit_seconds(learn) -> float:
+    """Wall-clock seconds of `learn`'s last training (`fit`, `fit_one_cycle`), validation included.
+    Used by notebook 06's closing cell to record how long each training took: every Learner made
+    after `helpers.setup()` has a timer for it (helpers/_course/fit_timer.py).
+
+    >>> class Learner: fit_seconds = 31.5
+    >>> fit_seconds(Learner())
+    31.5
+    """
+    seconds = getattr(learn, "fit_seconds", None)
+    if seconds is None:
+        raise ValueError("this Learner has no training time: make it after helpers.setup(), then train it with "
+                         "fit or fit_one_cycle")
+    return float(seconds)

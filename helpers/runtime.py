@@ -3,13 +3,12 @@
 Every notebook starts with `device = setup()`: it seeds Python, NumPy and PyTorch,
 picks the fastest device there is, and says which.
 
-Quick mode (`MNIST_QUICK=1`) makes the notebooks train on less data or for fewer
-epochs, so the whole suite runs in minutes on a 2-core CPU (the tests use it).
-Full mode, the default, is what learners run.
+Quick mode (`MNIST_QUICK=1`, what the tests run) gives the slow notebooks (06, 07) less data,
+from the data layer (`get_mnist`, `helpers.fast.mnist_tensors`), so their lesson code stays as
+it is. Full mode, the default, is what learners run.
 
 >>> device = setup(seed=42)             # doctest: +ELLIPSIS
 Device: ... | seed: 42
->>> epochs = pick(full=20, quick=2)     # 20 in full mode, 2 in quick mode
 """
 
 from __future__ import annotations
@@ -18,27 +17,16 @@ import importlib.util
 import os
 import random
 import warnings
-from typing import TypeVar
 
 import numpy as np
 import torch
 
-T = TypeVar("T")
 QUICK_ENV = "MNIST_QUICK"
 
 
 def quick_mode() -> bool:
     """True when the environment variable `MNIST_QUICK` is set to 1/true/yes/on."""
     return os.environ.get(QUICK_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def pick(full: T, quick: T) -> T:
-    """Return `full` normally and `quick` in quick mode. Used once, in a settings cell, by every notebook.
-
-    >>> pick(full=20, quick=2) in (20, 2)
-    True
-    """
-    return quick if quick_mode() else full
 
 
 def get_device() -> torch.device:
@@ -62,13 +50,16 @@ def seed_everything(seed: int = 42) -> None:
 def import_fastai_quietly() -> None:
     """Import fastai (if installed) once, hiding the FutureWarning that fastai 2.8 triggers by
     calling `torch.jit.script`, which torch 2.14 deprecates: it says nothing a learner can act on.
-    The filter holds only for this import; every other warning still shows."""
+    The filter holds only for this import; every other warning still shows. Every Learner made after
+    it times its `fit` calls (`helpers.fit_seconds`)."""
     if importlib.util.find_spec("fastai") is None:
         return
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r".*torch\.jit\.script.* is deprecated", category=FutureWarning)
         import fastai.torch_core  # noqa: F401
         import fastai.layers  # noqa: F401
+    from helpers._course.fit_timer import add_to_every_learner
+    add_to_every_learner()  # so that helpers.fit_seconds(learn) knows how long each training took
 
 
 def setup(seed: int = 42, verbose: bool = True) -> torch.device:

@@ -61,7 +61,7 @@ def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12
     Lower and further left is better; on a log axis a model with half the errors sits the
     same distance lower wherever it is. Methods that need no training are drawn as hollow
     squares at the left edge, labelled "no training". Your own results are filled circles,
-    the reference run's hollow ones. Returns the list of matplotlib Axes.
+    the reference run's hollow ones; a legend below the panels says so. Returns the list of matplotlib Axes.
 
     >>> axes = plot_error_vs_time(pd.DataFrame([dict(notebook="03", task="3 vs 7", method="linear", value=0.98,
     ...                                              train_seconds=2.0, params=785, run="ref")]))
@@ -103,10 +103,27 @@ def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12
         ax.set_xlabel("training time (log scale)", fontsize=10)
         ax.grid(True, which="both", alpha=0.25)
     axes[0].set_ylabel("error rate on the test images (log scale)", fontsize=10)
-    fig.tight_layout()           # the panels' final size first: the labels must fit inside it
+    fig.tight_layout(rect=(0, 0.07, 1, 1))    # the panels' final size first (room below for the legend)
+    fig.legend(handles=_legend_handles(table, trained), loc="lower center", ncol=3, fontsize=9, frameon=False)
     for ax, x, err, labels in points:
         _label_points(ax, x, err, labels)
     return axes
+
+
+def _legend_handles(table: pd.DataFrame, trained: pd.Series) -> list:
+    """What the markers mean: hollow for the reference run, filled for yours, squares for no training."""
+    from matplotlib.lines import Line2D
+
+    def marker(shape: str, filled: bool, label: str) -> Line2D:
+        return Line2D([], [], ls="none", marker=shape, markersize=8, markeredgewidth=1.5, markeredgecolor="tab:blue",
+                      markerfacecolor="tab:blue" if filled else "none", label=label)
+
+    handles = [marker("o", False, "reference run")]
+    if (table["run"] == "yours").any():
+        handles.append(marker("o", True, "your run"))
+    if not trained.all():
+        handles.append(marker("s", False, "no training (placed at the left edge)"))
+    return handles
 
 
 def _label_points(ax, xs: pd.Series, ys: pd.Series, labels: pd.Series) -> None:
@@ -178,7 +195,9 @@ def step_costs(results: pd.DataFrame, steps: Sequence[tuple[str, str, str, str]]
                     "params_x": _ratio(float(b["params"]), float(a["params"]))
                     if pd.notna(a["params"]) and pd.notna(b["params"]) and float(a["params"]) > 0 else float("nan"),
                     "run": run})
-    return pd.DataFrame(out)
+    table = pd.DataFrame(out)
+    ratios = ["fewer_mistakes", "time_x", "params_x"]
+    return table.astype({column: object for column in ratios})  # each ratio prints as rounded: 86.0, 0.047, 1.4
 
 
 def _ratio(a: float, b: float) -> float:

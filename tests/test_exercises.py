@@ -15,7 +15,8 @@ import helpers
 from helpers.exercises import EXERCISES
 
 NAMES = ["stack_and_scale", "ink_fraction", "mnist_distance", "rmse_distance", "mnist_loss", "BasicOptim",
-         "cross_entropy", "softmax", "relu", "count_params"]
+         "cross_entropy", "softmax", "relu", "two_layers", "apply_filter", "smooth_targets",
+         "batches", "conv_multiply_adds"]
 
 
 def run(capsys: pytest.CaptureFixture, name: str, obj) -> tuple[bool, str]:
@@ -113,14 +114,41 @@ def relu(x):
     return x.clamp_min(0.)
 
 
-def count_params(model):
-    return sum(p.numel() for p in model.parameters())
+def two_layers(xb, w1, b1, w2, b2):
+    return torch.relu(xb @ w1 + b1) @ w2 + b2
+
+
+def apply_filter(image, filt):
+    windows = image.unfold(0, 3, 1).unfold(1, 3, 1)  # [rows-2, cols-2, 3, 3]: every 3x3 window
+    return (windows * filt).sum((-1, -2))
+
+
+def smooth_targets(targets, n_classes, eps):
+    return F.one_hot(targets, n_classes).float() * (1 - eps) + eps / n_classes
+
+
+def batches(x, y, bs):
+    for i in range(0, len(x), bs):
+        yield x[i:i + bs], y[i:i + bs]
+
+
+def conv_multiply_adds(c_in, c_out, kernel, size):
+    return c_out * (size - kernel + 1) ** 2 * c_in * kernel ** 2
+
+
+def _conv_flops_by_pytorch(c_in, c_out, kernel, size):
+    from torch.utils.flop_counter import FlopCounterMode
+    with FlopCounterMode(display=False) as counter:
+        torch.nn.Conv2d(c_in, c_out, kernel, bias=False)(torch.zeros(1, c_in, size, size))
+    return counter.get_total_flops() // 2  # PyTorch counts 2 FLOPs per multiply-add
 
 
 SOLUTIONS = {
     "stack_and_scale": stack_and_scale, "ink_fraction": ink_fraction, "mnist_distance": mnist_distance,
     "rmse_distance": rmse_distance, "mnist_loss": mnist_loss, "BasicOptim": BasicOptim,
-    "cross_entropy": cross_entropy, "softmax": softmax, "relu": relu, "count_params": count_params,
+    "cross_entropy": cross_entropy, "softmax": softmax, "relu": relu,
+    "two_layers": two_layers, "apply_filter": apply_filter, "smooth_targets": smooth_targets,
+    "batches": batches, "conv_multiply_adds": conv_multiply_adds,
 }
 
 
@@ -496,27 +524,38 @@ def test_relu_changing_the_input(capsys):
     fails_with(capsys, "relu", inplace, "changed its input in place")
 
 
-# ------------------------------------------------------------------ count_params
+# ------------------------------------------------------------------ two_layers, apply_filter, smooth_targets
 
 
-def test_count_params_counting_tensors(capsys):
-    fails_with(capsys, "count_params", lambda m: len(list(m.parameters())), "expected 785, got 2", "TENSORS")
+def test_two_layers_without_relu(capsys):
+    fails_with(capsys, "two_layers", lambda xb, w1, b1, w2, b2: (xb @ w1 + b1) @ w2 + b2, "no ReLU")
 
 
-def test_count_params_forgetting_biases(capsys):
-    fails_with(capsys, "count_params",
-               lambda m: sum(p.numel() for n, p in m.named_parameters() if "bias" not in n), "biases")
+def test_apply_filter_at_one_position(capsys):
+    fails_with(capsys, "apply_filter", lambda image, filt: (image[:3, :3] * filt).sum(), "expected shape [3, 3]",
+               "ONE position")
 
 
-def test_count_params_returning_a_tensor(capsys):
-    fails_with(capsys, "count_params", lambda m: torch.tensor(count_params(m)), "int(...)")
+def test_smooth_targets_shared_over_the_other_classes(capsys):
+    fails_with(capsys, "smooth_targets",
+               lambda t, n, eps: F.one_hot(t, n).float() * (1 - eps) + eps / (n - 1), "ALL the classes")
 
 
-def test_count_params_leaves_global_random_state_alone(capsys):
+def test_batches_dropping_the_last_batch(capsys):
+    fails_with(capsys, "batches", lambda x, y, bs: ((x[i:i + bs], y[i:i + bs]) for i in range(0, len(x) - bs + 1, bs)),
+               "expected 3", "last, smaller batch")
+
+
+def test_conv_multiply_adds_on_the_input_size(capsys):
+    fails_with(capsys, "conv_multiply_adds", lambda c_in, c_out, k, size: c_out * size * size * c_in * k * k,
+               "expected 345,600", "size - kernel + 1")
+
+
+def test_check_leaves_global_random_state_alone(capsys):
     torch.manual_seed(0)
     a = torch.rand(2)
     torch.manual_seed(0)
-    helpers.check("count_params", count_params)
+    helpers.check("two_layers", two_layers)  # its cases draw random weights
     capsys.readouterr()
     assert torch.equal(torch.rand(2), a)
 
@@ -548,7 +587,11 @@ INDEPENDENT = {
     "cross_entropy": F.cross_entropy,
     "softmax": lambda x: torch.softmax(x, dim=1),
     "relu": F.relu,
-    "count_params": lambda model: sum(int(torch.tensor(p.shape).prod()) for p in model.parameters()),
+    "two_layers": lambda xb, w1, b1, w2, b2: F.linear(F.relu(F.linear(xb, w1.T, b1)), w2.T, b2),
+    "apply_filter": lambda image, filt: F.conv2d(image[None, None], filt[None, None])[0, 0],
+    "smooth_targets": lambda t, n, eps: torch.full((len(t), n), eps / n).scatter(1, t[:, None], 1 - eps + eps / n),
+    "batches": lambda x, y, bs: zip(x.split(bs), y.split(bs)),
+    "conv_multiply_adds": _conv_flops_by_pytorch,
 }
 
 

@@ -55,10 +55,38 @@ def test_lesson_cells_hold_no_test_scaffolding():
     """Quick-mode switches and result recording sit in one cell each; floors only in tests/floors.py."""
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         cells = _code_cells(path)
-        assert sum("helpers.pick(" in c for c in cells) <= 1, f"{path.name}: helpers.pick( in more than one cell"
         assert sum("record_results(" in c for c in cells) <= 1, f"{path.name}: record_results( in more than one cell"
         assert not any("floor=" in c or "record_result(" in c for c in cells), path.name
         assert not any("NBVAL_" in c for c in cells), f"{path.name}: nbval markers go in cell tags, not in the lesson"
+
+
+SCAFFOLDING = re.compile(r"MNIST_QUICK|quick_mode|helpers\.pick|settings\[|time\.perf_counter|no_bar\(|no_logging\("
+                         r"|device\.type ==|^assert ", flags=re.M)
+TEST_WORDS = re.compile(r"quick mode|\bnbval\b|MNIST_QUICK|\bpytest\b|the tests\b", flags=re.I)
+
+
+def test_notebooks_are_lessons_first():
+    """The conventions of CONTRIBUTING.md: no scaffolding in lesson cells (only the closing recording cell may time
+    or quiet fastai), no word of quick mode or tests in the prose, at most 3,500 words outside folded <details>,
+    every exercise's solution folded, and each notebook closes with a recap, questions and a folded answer key."""
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        lesson = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+        lesson = [c for c in lesson if "record_results(" not in c]
+        bad = [m.group(0) for c in lesson for m in [SCAFFOLDING.search(c)] if m]
+        assert not bad, f"{path.name}: scaffolding in lesson cells: {bad}"
+        prose = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+        words = sum(len(re.sub(r"<details>.*?</details>", "", p, flags=re.S).split()) for p in prose)
+        assert words <= 3500, f"{path.name}: {words} words outside <details>"
+        said = [m.group(0) for p in prose for m in [TEST_WORDS.search(p)] if m]
+        assert not said, f"{path.name}: the prose talks about the tests: {said}"
+        text = "\n".join(prose)
+        assert re.search(r"^## What we learned", text, flags=re.M), f"{path.name}: no recap"
+        assert re.search(r"<details><summary>(Answers|Answer key)", text), f"{path.name}: no folded answer key"
+        for i, c in enumerate(cells):
+            if c["cell_type"] == "code" and "helpers.check(" in "".join(c["source"]):
+                after = "".join("".join(d["source"]) for d in cells[i + 1:i + 3] if d["cell_type"] == "markdown")
+                assert after.startswith("<details><summary>Solution"), f"{path.name}: cell {i}'s solution is not folded under it"
 
 
 def test_notebooks_use_only_the_public_api_and_it_holds_only_what_they_use():

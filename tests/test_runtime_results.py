@@ -19,7 +19,6 @@ from helpers.runtime import get_device, quick_mode
 def test_quick_mode_follows_the_environment(monkeypatch, value, quick):
     monkeypatch.setenv("MNIST_QUICK", value)
     assert quick_mode() is quick
-    assert helpers.pick(full=20, quick=2) == (2 if quick else 20)
 
 
 def test_setup_seeds_everything_and_reports(capsys):
