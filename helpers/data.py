@@ -8,8 +8,8 @@
 Both build what they need once, offline, from a local cache; how, and where the files come from,
 is course machinery (helpers/_course/cache.py and sources.py).
 
->>> sorted(p.name for p in get_mnist("sample").iterdir())
-['labels.csv', 'train', 'valid']
+>>> sorted(p.name for p in (get_mnist("sample") / "valid").iterdir())
+['3', '7']
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from helpers._course.exercises_runner import Exercise, Problem, call, run_exercise, what_is_wrong
+from helpers._course.exercises_runner import Exercise, Problem, run_code, run_exercise, what_is_wrong
 
 __all__ = ["check", "EXERCISES"]
 
@@ -186,12 +186,18 @@ def _batches(x: torch.Tensor, y: torch.Tensor, bs: int):  # batches' reference s
         yield x[i:i + bs], y[i:i + bs]
 
 
-def _run_batches(code: Any, x: torch.Tensor, y: torch.Tensor, bs: int) -> list:
-    out = call(code, x, y, bs)
-    return call(lambda: [tuple(batch) for batch in out])  # a generator runs only when its items are asked for
+def _run_batches(code: Any, x: torch.Tensor, y: torch.Tensor, bs: int) -> list | None:
+    out = run_code(code, x, y, bs)
+    if out is None:  # the `...` placeholder, or a loop without `yield`
+        return None
+    return run_code(lambda: [tuple(batch) for batch in out])  # a generator runs only when its items are asked for
 
 
 def _batches_problem(got: Any, expected: list) -> Problem | None:
+    if got is None:
+        return ("it returned None instead of batches.",
+                "replace the `...` with a loop that yields each batch: `for i in range(0, len(x), bs):` and, "
+                "inside it, `yield x[i:i + bs], y[i:i + bs]`.")
     if not isinstance(got, list) or not all(len(b) == 2 for b in got):
         return "it did not give (x batch, y batch) pairs.", "`yield x[i:i + bs], y[i:i + bs]` inside the loop."
     if len(got) != len(expected):
@@ -268,12 +274,12 @@ def _train(optimizer_class: type, actions: str) -> tuple[str, torch.Tensor]:
     w, b = torch.randn(3, requires_grad=True), torch.randn(1, requires_grad=True)
     x, y = torch.randn(6, 3), torch.randn(6)
     start = torch.cat([w, b]).detach()
-    opt = call(optimizer_class, (p for p in (w, b)), 0.1)
-    for action in actions.split():  # each runs the learner's code, so each goes through `call`
+    opt = run_code(optimizer_class, (p for p in (w, b)), 0.1)
+    for action in actions.split():  # each runs the learner's code, so each goes through `run_code`
         if action == "backward":
-            call(lambda: ((x @ w + b - y) ** 2).mean().backward())
+            run_code(lambda: ((x @ w + b - y) ** 2).mean().backward())
         else:
-            call(lambda: getattr(opt, action)())
+            run_code(lambda: getattr(opt, action)())
     if actions.endswith("zero_grad"):
         return "gradients", torch.cat([torch.zeros_like(p) if p.grad is None else p.grad for p in (w, b)])
     return "moved", torch.cat([w, b]).detach() - start
@@ -325,7 +331,7 @@ def _rows(t: torch.Tensor) -> torch.Tensor:  # the row numbers 0..N-1, to pick o
 
 EXERCISES: dict[str, Exercise] = {
     "stack_and_scale": Exercise(  # notebook 01
-        calls="`stack_and_scale(images)`", cases=_images,
+        signature="`stack_and_scale(images)`", cases=_images,
         solution=lambda images: torch.stack(images).float() / 255,
         mistakes=[
             (lambda images: torch.stack(images), "convert to floats with `.float()`, then divide by 255."),
@@ -338,7 +344,7 @@ EXERCISES: dict[str, Exercise] = {
              "stack along a new FIRST axis (the default, dim=0): `torch.stack(images)`."),
         ]),
     "ink_fraction": Exercise(  # notebook 01
-        calls="`ink_fraction(img)`", cases=_ink_images, compare=_number_or_tensor,
+        signature="`ink_fraction(img)`", cases=_ink_images, compare=_number_or_tensor,
         solution=lambda img: (img > 0).float().mean(),
         mistakes=[
             (lambda img: (img > 0).sum(),
@@ -358,7 +364,7 @@ EXERCISES: dict[str, Exercise] = {
              "`.mean(0)` gives one fraction per column; average over all the pixels: `.mean()` with no axis."),
         ]),
     "mnist_distance": Exercise(  # notebook 02
-        calls="`mnist_distance(a, b)`", cases=_distances,
+        signature="`mnist_distance(a, b)`", cases=_distances,
         solution=lambda a, b: (a - b).abs().mean((-1, -2)),
         mistakes=[
             (lambda a, b: (a - b).mean((-1, -2)),
@@ -374,7 +380,7 @@ EXERCISES: dict[str, Exercise] = {
             (lambda a, b: (a - b).abs().mean(-1), _LAST_TWO_AXES),
         ]),
     "rmse_distance": Exercise(  # notebook 02
-        calls="`rmse_distance(a, b)`", cases=_distances,
+        signature="`rmse_distance(a, b)`", cases=_distances,
         solution=lambda a, b: ((a - b) ** 2).mean((-1, -2)).sqrt(),
         mistakes=[
             (lambda a, b: ((a - b) ** 2).mean((-1, -2)),
@@ -392,7 +398,7 @@ EXERCISES: dict[str, Exercise] = {
              "square each difference BEFORE averaging; averaging first lets + and - cancel out."),
         ]),
     "mnist_loss": Exercise(  # notebook 03
-        calls="`mnist_loss(predictions, targets)`", cases=_predictions, solution=_loss,
+        signature="`mnist_loss(predictions, targets)`", cases=_predictions, solution=_loss,
         mistakes=[
             (lambda p, t: torch.where(t == 1, 1 - p.sigmoid(), p.sigmoid()),
              "you return one loss per item; finish with `.mean()` to get a single number."),
@@ -406,7 +412,7 @@ EXERCISES: dict[str, Exercise] = {
             (lambda p, t: torch.where(t == 1, 1 - p.sigmoid(), p.sigmoid()).sum(), _MEAN_NOT_SUM),
         ]),
     "BasicOptim": Exercise(  # notebook 03. Forgetting `with torch.no_grad():` raises an error: see ERROR_HINTS
-        calls="`BasicOptim(params, lr)`, then `opt.step()` and `opt.zero_grad()`",
+        signature="`BasicOptim(params, lr)`, then `opt.step()` and `opt.zero_grad()`",
         solution=_BasicOptim, run=_train, compare=_optimizer_problem,
         cases=lambda: [
             ("BasicOptim(params, lr) can be created from model.parameters()", ("",)),
@@ -426,7 +432,7 @@ EXERCISES: dict[str, Exercise] = {
              "the next backward() ADDS to them."),
         ]),
     "cross_entropy": Exercise(  # notebook 04: the solution it folds, which agrees with F.cross_entropy
-        calls="`cross_entropy(logits, targets)`", cases=_logits, solution=_cross_entropy,
+        signature="`cross_entropy(logits, targets)`", cases=_logits, solution=_cross_entropy,
         mistakes=[
             (lambda z, t: -(z.exp() / z.exp().sum(1, keepdim=True))[_rows(t), t].log().mean(), _STABLE),
             (lambda z, t: -(z - z.exp().sum(1, keepdim=True).log())[_rows(t), t].mean(), _STABLE),
@@ -444,7 +450,7 @@ EXERCISES: dict[str, Exercise] = {
             (lambda z, t: -z.log_softmax(1)[_rows(t)[:, None], t].mean(), _TARGETS_N_BY_1),
         ]),
     "softmax": Exercise(  # notebook 04
-        calls="`softmax(x)`", cases=_softmax_inputs,
+        signature="`softmax(x)`", cases=_softmax_inputs,
         solution=lambda x: x.exp() / x.exp().sum(dim=1, keepdim=True),
         mistakes=[
             (lambda x: x.exp() / x.exp().sum(dim=0, keepdim=True),
@@ -462,7 +468,7 @@ EXERCISES: dict[str, Exercise] = {
              "the probabilities come out between 0 and 1."),
         ]),
     "relu": Exercise(  # notebook 05
-        calls="`relu(x)`", cases=_relu_inputs, solution=lambda x: x.clamp_min(0.),
+        signature="`relu(x)`", cases=_relu_inputs, solution=lambda x: x.clamp_min(0.),
         mistakes=[
             (lambda x: x > 0, _MASK),
             (lambda x: (x > 0).float(), _MASK),
@@ -472,7 +478,7 @@ EXERCISES: dict[str, Exercise] = {
              "ReLU works element by element and keeps the shape: `x.clamp_min(0.)`, not a max over the tensor."),
         ]),
     "two_layers": Exercise(  # notebook 05
-        calls="`two_layers(xb, w1, b1, w2, b2)`", cases=_layers,
+        signature="`two_layers(xb, w1, b1, w2, b2)`", cases=_layers,
         solution=lambda xb, w1, b1, w2, b2: (xb @ w1 + b1).clamp_min(0.) @ w2 + b2,
         mistakes=[
             (lambda xb, w1, b1, w2, b2: (xb @ w1 + b1) @ w2 + b2,
@@ -483,7 +489,7 @@ EXERCISES: dict[str, Exercise] = {
              "you left out the biases: `xb @ w1 + b1`, then `... @ w2 + b2`."),
         ]),
     "apply_filter": Exercise(  # notebook 06
-        calls="`apply_filter(image, filt)`", cases=_filter_inputs, solution=_apply_filter,
+        signature="`apply_filter(image, filt)`", cases=_filter_inputs, solution=_apply_filter,
         mistakes=[
             (lambda image, filt: (image[:3, :3] * filt).sum(),
              "that is the filter at ONE position (the top left): do it at every (row, col) and fill an output "
@@ -495,7 +501,7 @@ EXERCISES: dict[str, Exercise] = {
              "`(image[row:row+3, col:col+3] * filt).sum()`."),
         ]),
     "smooth_targets": Exercise(  # notebook 06
-        calls="`smooth_targets(targets, n_classes, eps)`", cases=_target_inputs, solution=_smooth_targets,
+        signature="`smooth_targets(targets, n_classes, eps)`", cases=_target_inputs, solution=_smooth_targets,
         mistakes=[
             (lambda t, n, eps: _smooth_targets(t, n, 0.0),
              "those are plain one-hot targets: take `eps` off the 1 and share it over all the classes: "
@@ -503,11 +509,9 @@ EXERCISES: dict[str, Exercise] = {
             (lambda t, n, eps: _smooth_targets(t, n, 0.0) * (1 - eps) + eps / (n - 1),
              "fastai shares `eps` over ALL the classes, the right one included: `eps / n_classes`, so each "
              "row still adds up to 1."),
-            (lambda t, n, eps: _smooth_targets(t, n, 0.0) * (1 - eps),
-             "you took `eps` off the right class but gave it to no one: add `eps / n_classes` to every entry."),
         ]),
     "batches": Exercise(  # notebook 07
-        calls="`batches(x, y, bs)`", cases=_batch_inputs, solution=_batches, run=_run_batches,
+        signature="`batches(x, y, bs)`", cases=_batch_inputs, solution=_batches, run=_run_batches,
         compare=_batches_problem,
         mistakes=[
             (lambda x, y, bs: ((x[i:i + bs], y[i:i + bs]) for i in range(0, len(x) - bs + 1, bs)),
@@ -516,7 +520,7 @@ EXERCISES: dict[str, Exercise] = {
              "a slice's end is where it stops, not how long it is: `x[i:i + bs]`, not `x[i:bs]`."),
         ]),
     "conv_multiply_adds": Exercise(  # notebook 07
-        calls="`conv_multiply_adds(c_in, c_out, kernel, size)`", cases=_conv_inputs, solution=_conv_multiply_adds,
+        signature="`conv_multiply_adds(c_in, c_out, kernel, size)`", cases=_conv_inputs, solution=_conv_multiply_adds,
         mistakes=[
             (lambda c_in, c_out, k, size: c_out * size * size * c_in * k * k,
              "the output is smaller than the input: a k x k filter fits in `size - kernel + 1` places each way."),

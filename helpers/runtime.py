@@ -29,6 +29,15 @@ def quick_mode() -> bool:
     return os.environ.get(QUICK_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def mode_name() -> str:
+    """"quick" in quick mode, else "full": the name results and reports are kept under.
+
+    >>> mode_name() in {"quick", "full"}
+    True
+    """
+    return "quick" if quick_mode() else "full"
+
+
 def get_device() -> torch.device:
     """The best device available: CUDA, then Apple's MPS, then the CPU."""
     if torch.cuda.is_available():
@@ -58,8 +67,8 @@ def import_fastai_quietly() -> None:
         warnings.filterwarnings("ignore", message=r".*torch\.jit\.script.* is deprecated", category=FutureWarning)
         import fastai.torch_core  # noqa: F401
         import fastai.layers  # noqa: F401
-    from helpers._course.fit_timer import add_to_every_learner
-    add_to_every_learner()  # so that helpers.fit_seconds(learn) knows how long each training took
+        from helpers._course.fit_timer import add_to_every_learner  # imports fastai.learner: inside the filter too
+        add_to_every_learner()  # so that helpers.fit_seconds(learn) knows how long each training took
 
 
 def setup(seed: int = 42, verbose: bool = True) -> torch.device:

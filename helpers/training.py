@@ -137,7 +137,7 @@ def fit(
             opt.step()
             opt.zero_grad()
             losses.append(loss.item())
-        valid_loss, valid_acc = evaluate(model, valid_dl, loss_fn, metric, device)
+        valid_loss, valid_acc = validate_epoch(model, valid_dl, loss_fn, metric, device)
         hist["epoch"].append(epoch)
         hist["train_loss"].append(sum(losses) / max(len(losses), 1))
         hist["valid_loss"].append(valid_loss)
@@ -149,7 +149,7 @@ def fit(
     return hist
 
 
-def evaluate(
+def validate_epoch(
     model: nn.Module | Callable[[Tensor], Tensor],
     dl: Iterable,
     loss_fn: Callable[[Tensor, Tensor], Tensor],

@@ -28,6 +28,13 @@ def _forget_fastai_config() -> None:
 
 
 @pytest.fixture(autouse=True)
+def full_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unit tests see full mode, what a learner gets (the notebooks under nbval run in quick mode: the root
+    conftest.py sets MNIST_QUICK=1 for their kernels). Tests of quick mode set it themselves."""
+    monkeypatch.setenv("MNIST_QUICK", "0")
+
+
+@pytest.fixture(autouse=True)
 def fastai_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """An empty fastai home (`FASTAI_HOME`) for each test; nothing there exists yet."""
     home = tmp_path_factory.mktemp("fastai_home") / "home"

@@ -311,3 +311,45 @@ def test_a_fresh_build_matches_the_folder_built_before(tmp_cache, real_idx):
         assert sorted(os.listdir(path / rel)) == sorted(os.listdir(before / rel))
     for rel in ["train/3/10000.png", "valid/7/0.png"]:
         assert (path / rel).read_bytes() == (before / rel).read_bytes()
+
+
+def test_quick_mode_gets_smaller_folders_of_the_same_layout(monkeypatch):
+    """Quick mode lives in the data layer: get_mnist gives every 20th image (every 6th of the sample), split and
+    labelled as in the full folders, and leaves fastai's links to the full folders alone."""
+    full = helpers.get_mnist("full")
+    monkeypatch.setenv("MNIST_QUICK", "1")
+    quick = helpers.get_mnist("full")
+    assert quick != full and quick.name == "mnist_png_every20"
+    for split, n in [("training", 60_000), ("testing", 10_000)]:
+        files = sorted(quick.glob(f"{split}/*/*.png"))
+        assert len(files) == n // 20
+        assert all(int(f.stem) % 20 == 0 for f in files)
+        assert all((full / split / f.parent.name / f.name).exists() for f in files[::50])  # same label folder
+    sample = helpers.get_mnist("sample")
+    assert sorted(p.name for p in (sample / "train").iterdir()) == ["3", "7"]
+    assert len(list(sample.glob("train/*/*.png"))) == sum(1 for f in helpers.get_mnist("sample").glob("train/*/*.png"))
+    rows = (sample / "labels.csv").read_text().splitlines()[1:]
+    assert len(rows) == len(list(sample.glob("*/*/*.png"))) and all(int(r.split("/")[2].split(".")[0]) % 6 == 0 for r in rows)
+
+
+def test_quick_mode_gives_notebook_07_the_first_6000_images(monkeypatch):
+    from helpers.fast import mnist_tensors
+    monkeypatch.setenv("MNIST_QUICK", "1")
+    d = mnist_tensors()
+    assert (len(d.train_x), len(d.test_x)) == (6000, 2000)
+    assert len(mnist_tensors(n_train=100).train_x) == 100  # what a caller asks for wins
+    monkeypatch.setenv("MNIST_QUICK", "0")
+    assert len(mnist_tensors(n_test=10).train_x) == 60_000
+
+
+def test_fastais_empty_models_folder_leaves_the_listing_and_a_full_one_stays():
+    path = helpers.get_mnist("sample")
+    (path / "models").mkdir(exist_ok=True)          # what lr_find leaves behind
+    assert sorted(p.name for p in helpers.get_mnist("sample").iterdir()) == ["labels.csv", "train", "valid"]
+    (path / "models").mkdir()
+    (path / "models" / "mine.pth").write_bytes(b"weights")   # someone's saved model is never touched
+    try:
+        assert (helpers.get_mnist("sample") / "models" / "mine.pth").exists()
+    finally:
+        (path / "models" / "mine.pth").unlink()
+        (path / "models").rmdir()

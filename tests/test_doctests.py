@@ -26,6 +26,7 @@ def test_every_module_is_found():
 @pytest.mark.parametrize("name", ["helpers"] + MODULES)
 def test_docstring_examples_run(name: str, monkeypatch: pytest.MonkeyPatch, tmp_path):
     monkeypatch.chdir(tmp_path)  # examples that write files write them here
+    monkeypatch.setenv("MNIST_QUICK", "0")  # the examples show full mode: the folders a learner gets
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, report=True)
     assert result.attempted > 0, f"{name} has no example in its docstrings"

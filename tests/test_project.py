@@ -81,7 +81,7 @@ def test_notebooks_are_lessons_first():
         said = [m.group(0) for p in prose for m in [TEST_WORDS.search(p)] if m]
         assert not said, f"{path.name}: the prose talks about the tests: {said}"
         text = "\n".join(prose)
-        assert re.search(r"^## What we learned", text, flags=re.M), f"{path.name}: no recap"
+        assert re.search(r"^## Recap", text, flags=re.M), f"{path.name}: no recap"
         assert re.search(r"<details><summary>(Answers|Answer key)", text), f"{path.name}: no folded answer key"
         for i, c in enumerate(cells):
             if c["cell_type"] == "code" and "helpers.check(" in "".join(c["source"]):

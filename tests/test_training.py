@@ -48,7 +48,7 @@ def test_fit_records_history_and_reduces_loss():
     train_dl = DataLoader(TensorDataset(x[:200], y[:200]), batch_size=32, shuffle=True)
     valid_dl = DataLoader(TensorDataset(x[200:], y[200:]), batch_size=50)
     model = nn.Linear(2, 3)
-    before, _ = training.evaluate(model, valid_dl, cross_entropy)
+    before, _ = training.validate_epoch(model, valid_dl, cross_entropy)
     hist = fit(model, train_dl, valid_dl, cross_entropy, torch.optim.SGD(model.parameters(), lr=0.1), epochs=5)
     assert set(hist) == {"epoch", "train_loss", "valid_loss", "valid_acc", "seconds"}
     assert hist["epoch"] == [1, 2, 3, 4, 5]

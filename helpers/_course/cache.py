@@ -14,8 +14,8 @@ and are checked against their md5s. Three rules keep it safe with several notebo
   up after `LOCK_TIMEOUT_S` seconds with a message.
 
 >>> path, built = build_folder("sample", progress=False)
->>> sorted(p.name for p in path.iterdir())
-['labels.csv', 'train', 'valid']
+>>> sorted(p.name for p in (path / "train").iterdir())
+['3', '7']
 """
 
 from __future__ import annotations
@@ -112,6 +112,7 @@ def build_folder(kind: str, progress: bool, quick: bool = False) -> tuple[Path, 
     and whether anything was."""
     every = QUICK_EVERY[kind] if quick else 1
     folder = cache_dir() / (KINDS[kind] + (f"_every{every}" if quick else ""))
+    _drop_fastais_empty_models_folder(folder)
     idx_folder = ensure_idx()
     if not missing(folder, kind, idx_folder, every):
         return folder, False
@@ -125,6 +126,15 @@ def build_folder(kind: str, progress: bool, quick: bool = False) -> tuple[Path, 
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
     return folder, bool(todo)
+
+
+def _drop_fastais_empty_models_folder(folder: Path) -> None:
+    """fastai's `lr_find` saves the weights in `<data folder>/models` and deletes the file afterwards, leaving an
+    empty `models` folder that would show in the folder's listing (notebook 01 lists it). An empty one goes."""
+    try:
+        (folder / "models").rmdir()  # only if empty: rmdir refuses a folder with anything in it
+    except OSError:
+        pass
 
 
 def missing(folder: Path, kind: str, idx_folder: Path, every: int = 1) -> list[tuple[str, int, Path]]:

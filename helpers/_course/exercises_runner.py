@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["Exercise", "YourCodeRaised", "call", "describe_error", "run_exercise", "what_is_wrong"]
+__all__ = ["Exercise", "YourCodeRaised", "run_code", "describe_error", "run_exercise", "what_is_wrong"]
 
 Problem = tuple[str, str]  # (what went wrong, in the words of a FAIL line; a hint)
 
@@ -34,13 +34,13 @@ class YourCodeRaised(Exception):
     """The learner's code raised the exception kept in `__cause__`."""
 
 
-def call(code: Callable, *args: Any) -> Any:
+def run_code(code: Callable, *args: Any) -> Any:
     """Run the learner's code (or a solution, or a known mistake); an error inside it becomes
     `YourCodeRaised`, so it is never mistaken for a bug in the checker.
 
     Used by `helpers.check` (notebooks 01 to 06).
 
-    >>> call(lambda x: x + 1, 1)
+    >>> run_code(lambda x: x + 1, 1)
     2
     """
     try:
@@ -144,9 +144,9 @@ ERROR_HINTS = [
 ]
 
 
-def describe_error(error: BaseException, calls: str) -> Problem:
+def describe_error(error: BaseException, signature: str) -> Problem:
     """Plain words for an error raised inside the learner's code (its type, message and the line
-    of their code that raised it) and a hint. `calls` says how the checker calls their code.
+    of their code that raised it) and a hint. `signature` says how the checker calls their code.
 
     Used by `helpers.check` (notebooks 01 to 06).
 
@@ -161,11 +161,11 @@ def describe_error(error: BaseException, calls: str) -> Problem:
     words = f"it raised {type(error).__name__}{where}: {message}".rstrip(":. ") + "."
     text = f"{type(error).__name__} {error}".lower()
     if "takes no arguments" in text:  # a class with no __init__
-        return words, f"your class has no `__init__` yet (is `...` still there?): the checker calls {calls}."
+        return words, f"your class has no `__init__` yet (is `...` still there?): the checker calls {signature}."
     if isinstance(error, AttributeError) and error.name and not frames:  # the checker asked for a missing method
         return words, f"your class has no method `{error.name}`: define `def {error.name}(self):` inside it."
     if isinstance(error, TypeError) and not frames:  # raised by the call itself: wrong inputs
-        return words, f"check the inputs your `def` line takes: the checker calls {calls}."
+        return words, f"check the inputs your `def` line takes: the checker calls {signature}."
     hint = next((h for key, h in ERROR_HINTS if key in text),
                 "call your code by hand in a cell of its own to see the full error and where it comes from.")
     return words, hint
@@ -178,17 +178,17 @@ def describe_error(error: BaseException, calls: str) -> Problem:
 class Exercise:
     """One exercise as data: how `check` calls the learner's code (for hints), the reference
     solution, `cases()` making fresh (description, inputs) pairs, and the known mistakes as
-    (the wrong code itself, its hint). `run(code, *inputs)` tries one case (default: `call`);
+    (the wrong code itself, its hint). `run(code, *inputs)` tries one case (default: `run_code`);
     `compare(got, expected)` says what is wrong (default: `what_is_wrong`).
 
     Used by `helpers.check` (notebooks 01 to 06); `run_exercise` shows one in use.
     """
 
-    calls: str
+    signature: str
     solution: Callable
     cases: Callable[[], list[tuple[str, tuple]]]
     mistakes: list[tuple[Callable, str]]
-    run: Callable = call
+    run: Callable = run_code
     compare: Callable[[Any, Any], Problem | None] = what_is_wrong
 
 
@@ -235,7 +235,7 @@ def _run_cases(exercise: Exercise, name: str, obj: Any) -> tuple[int, int]:
         try:
             problem = _outcome(exercise, obj, inputs, expected)
         except YourCodeRaised as raised:
-            problem = describe_error(raised.__cause__, exercise.calls)
+            problem = describe_error(raised.__cause__, exercise.signature)
         if problem is None:
             print(f"  ok  - {what}")
             passed += 1
@@ -269,7 +269,7 @@ def run_exercise(exercise: Exercise, name: str, obj: Any) -> bool:
     try:
         with torch.random.fork_rng(devices=[]), torch.enable_grad():
             passed, total = _run_cases(exercise, name, obj)
-    except Exception as bug:  # not the learner's code: `call` wraps every error raised there
+    except Exception as bug:  # not the learner's code: `run_code` wraps every error raised there
         print("  CHECKER BUG - the checker itself crashed. This is a bug in helpers (exercises.py or")
         print("  exercises_runner.py), not in your code: please report it with the traceback below.")
         if isinstance(bug, YourCodeRaised):  # a reference solution or a known mistake raised

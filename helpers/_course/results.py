@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 
 from helpers._course.cache import write_json
-from helpers.runtime import quick_mode
+from helpers.runtime import mode_name
 
 COLUMNS = ["notebook", "task", "method", "metric", "value", "train_seconds", "params", "device", "mode", "run"]
 YOUR_RUN = "your run"
@@ -43,7 +43,7 @@ REFERENCE_FILE = "reference_results.json"
 
 def results_dir(mode: str | None = None) -> Path:
     """Folder holding the results of `mode` ("full" or "quick"; default: the current mode)."""
-    mode = mode or ("quick" if quick_mode() else "full")
+    mode = mode or mode_name()
     return Path(os.environ.get("MNIST_RESULTS") or "results") / mode
 
 
@@ -97,7 +97,7 @@ def record_results(notebook: str, results: Iterable[Mapping[str, Any]], device: 
         raise ValueError(f"notebook must be the notebook's name, e.g. '03_sgd_from_scratch', got {notebook!r}.")
     if isinstance(results, Mapping):
         raise ValueError("results must be a list of dicts, one per result: wrap a single dict in [ ].")
-    mode = "quick" if quick_mode() else "full"
+    mode = mode_name()
     device = getattr(device, "type", device)
     rows = [_clean_row(notebook, r, device, mode) for r in results]
     keys = [(r["task"], r["method"], r["metric"]) for r in rows]

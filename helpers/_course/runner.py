@@ -156,7 +156,7 @@ def find_notebook(name: str, folder: Path = NOTEBOOKS_DIR) -> Path:
 
 def run_notebooks(names: list[str] | None = None) -> int:
     """Run the named notebooks (default: every `notebooks/*.ipynb`, in order); 0 if all pass."""
-    from helpers.runtime import quick_mode
+    from helpers.runtime import mode_name
 
     try:
         paths = [find_notebook(n) for n in names] if names else sorted(NOTEBOOKS_DIR.glob("[0-9]*.ipynb"))
@@ -166,7 +166,7 @@ def run_notebooks(names: list[str] | None = None) -> int:
     if not paths:
         print(f"No notebooks found in {NOTEBOOKS_DIR}.")
         return 0
-    mode = "quick" if quick_mode() else "full"
+    mode = mode_name()
     save = mode == "full"  # quick-mode outputs never replace the committed full-run ones
     print(f"Running {len(paths)} notebooks in {mode} mode"
           f"{'' if save else ' (outputs not saved: quick mode)'}...", flush=True)
