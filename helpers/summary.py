@@ -111,16 +111,15 @@ def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12
 
 
 def _legend_handles(table: pd.DataFrame, trained: pd.Series) -> list:
-    """What the markers mean: hollow for the reference run, filled for yours, squares for no training."""
+    """What the markers mean: hollow for the reference run, filled for yours (shown even before you have any, so
+    the legend says what to look for), squares for no training."""
     from matplotlib.lines import Line2D
 
     def marker(shape: str, filled: bool, label: str) -> Line2D:
         return Line2D([], [], ls="none", marker=shape, markersize=8, markeredgewidth=1.5, markeredgecolor="tab:blue",
                       markerfacecolor="tab:blue" if filled else "none", label=label)
 
-    handles = [marker("o", False, "reference run")]
-    if (table["run"] == "yours").any():
-        handles.append(marker("o", True, "your run"))
+    handles = [marker("o", False, "reference run"), marker("o", True, "your run (once you have run notebooks)")]
     if not trained.all():
         handles.append(marker("s", False, "no training (placed at the left edge)"))
     return handles
@@ -174,7 +173,7 @@ def step_costs(results: pd.DataFrame, steps: Sequence[tuple[str, str, str, str]]
     ...     dict(notebook="03", task="t", method="a", value=0.9, train_seconds=1.0, params=10, run="ref"),
     ...     dict(notebook="04", task="t", method="b", value=0.95, train_seconds=4.0, params=100, run="ref")])
     >>> step_costs(results, [("t", "a", "b", "a hidden layer")])[["fewer_mistakes", "time_x", "params_x"]].values.tolist()
-    [[2.0, 4.0, 10.0]]
+    [[2.0, 4.0, 10]]
     """
     acc = _accuracies(results)
     out = []
@@ -200,6 +199,12 @@ def step_costs(results: pd.DataFrame, steps: Sequence[tuple[str, str, str, str]]
     return table.astype({column: object for column in ratios})  # each ratio prints as rounded: 86.0, 0.047, 1.4
 
 
-def _ratio(a: float, b: float) -> float:
-    """a / b to 2 significant digits, so that 0.054 does not print as 0.1 nor 0.018 as 0.0."""
-    return float(f"{a / b:.2g}")
+def _ratio(a: float, b: float) -> float | int:
+    """a / b to 2 significant digits, so that 0.054 does not print as 0.1 nor 0.018 as 0.0; from 10 up a whole
+    number (54, not 54.0), so that the table shows no digit that is not significant.
+
+    >>> [_ratio(1, 18.5), _ratio(54.4, 1), _ratio(1, 2)]
+    [0.054, 54, 0.5]
+    """
+    rounded = float(f"{a / b:.2g}")
+    return int(rounded) if abs(rounded) >= 10 else rounded
