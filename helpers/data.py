@@ -34,9 +34,10 @@ def get_mnist(kind: str = "full", progress: bool = True) -> Path:
     When it has just built a folder in the default cache, it also lets fastai's
     `untar_data` find it and says so in one line. (A cache named by `MNIST_CACHE` may be
     temporary, so only `python -m helpers fetch` links that.)
-    In quick mode (`MNIST_QUICK=1`, what the tests run) it returns a smaller folder of the same
-    layout instead: every 20th image (every 6th of the sample), so notebooks 06 and 07 train
-    in seconds with unchanged code; fastai's `untar_data` still finds the full folders.
+    In quick mode (`MNIST_QUICK=1`, what the tests run) `kind="full"` returns a smaller folder of
+    the same layout instead, every 20th image, so notebooks 06 and 07 train on ten digits in
+    seconds with unchanged code (the sample stays whole); fastai's `untar_data` still finds the
+    full folders.
 
     >>> path = get_mnist("sample")
     >>> (path / "train" / "3" / "10000.png").exists()

@@ -41,9 +41,10 @@ SPLIT_ALIASES = {
     "test": "test", "testing": "test", "valid": "test", "validation": "test",
 }
 MARKER_VERSION = 1
-# Quick mode's folders keep every QUICK_EVERY-th image of the full ones (by index in the MNIST file), in the same
-# layout, so a notebook runs unchanged on a twentieth (a sixth for the sample) of the images.
-QUICK_EVERY = {"full": 20, "sample": 6}
+# Quick mode's folder of all ten digits keeps every QUICK_EVERY-th image (by index in the MNIST file), in the same
+# layout, so a notebook runs unchanged on a twentieth of the images. The 3s and 7s stay whole: notebooks 01 and
+# 02 list and count them, and the tests check those numbers.
+QUICK_EVERY = {"full": 20, "sample": 1}
 LOCK_TIMEOUT_S = 600  # a full build takes about 20 s on a 2-core laptop
 
 
@@ -111,7 +112,7 @@ def build_folder(kind: str, progress: bool, quick: bool = False) -> tuple[Path, 
     """The PNG folder of `kind` (quick mode's smaller one if `quick`), after adding whatever it lacks;
     and whether anything was."""
     every = QUICK_EVERY[kind] if quick else 1
-    folder = cache_dir() / (KINDS[kind] + (f"_every{every}" if quick else ""))
+    folder = cache_dir() / (KINDS[kind] + (f"_every{every}" if every > 1 else ""))
     _drop_fastais_empty_models_folder(folder)
     idx_folder = ensure_idx()
     if not missing(folder, kind, idx_folder, every):
