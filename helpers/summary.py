@@ -195,8 +195,9 @@ def step_costs(results: pd.DataFrame, steps: Sequence[tuple[str, str, str, str]]
                     if pd.notna(a["params"]) and pd.notna(b["params"]) and float(a["params"]) > 0 else float("nan"),
                     "run": run})
     table = pd.DataFrame(out)
-    ratios = ["fewer_mistakes", "time_x", "params_x"]
-    return table.astype({column: object for column in ratios})  # each ratio prints as rounded: 86.0, 0.047, 1.4
+    for column in ["fewer_mistakes", "time_x", "params_x"]:  # each ratio prints as rounded: 86, 0.047, 1.4
+        table[column] = pd.Series([row[column] for row in out], index=table.index, dtype=object)
+    return table
 
 
 def _ratio(a: float, b: float) -> float | int:
