@@ -28,10 +28,12 @@ def _forget_fastai_config() -> None:
 
 
 @pytest.fixture(autouse=True)
-def full_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+def full_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Unit tests see full mode, what a learner gets (the notebooks under nbval run in quick mode: the root
-    conftest.py sets MNIST_QUICK=1 for their kernels). Tests of quick mode set it themselves."""
-    monkeypatch.setenv("MNIST_QUICK", "0")
+    conftest.py sets MNIST_QUICK=1 for their kernels). Tests of quick mode set it themselves; the tests of what
+    the notebooks recorded (`after_notebooks`) keep the mode the notebooks ran in."""
+    if request.node.get_closest_marker("after_notebooks") is None:
+        monkeypatch.setenv("MNIST_QUICK", "0")
 
 
 @pytest.fixture(autouse=True)
