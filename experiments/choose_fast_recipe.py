@@ -39,10 +39,10 @@ def main(argv: list[str] | None = None):
     parser.add_argument("--seeds", type=int, nargs="+", default=list(range(8)))
     parser.add_argument("--n-valid", type=int, default=10_000, help="training images held out (the last ones)")
     args = parser.parse_args(argv)
+    if not 0 < args.n_valid < 60_000:
+        parser.error("--n-valid must be between 1 and 59,999: the images held out of MNIST's 60,000 training images")
     device = helpers.setup(seed=0, verbose=False)
     data = mnist_tensors(device, n_train=60_000, n_test=10_000)
-    if not 0 < args.n_valid < len(data.train_x):
-        parser.error(f"--n-valid must be between 1 and {len(data.train_x) - 1}")
     held_out = Tensors(data.train_x[:-args.n_valid], data.train_y[:-args.n_valid],
                        data.train_x[-args.n_valid:], data.train_y[-args.n_valid:])
     table = race(candidates(device), held_out, args.seeds, verbose=False).set_index("method")

@@ -74,3 +74,27 @@ def test_fit_seconds_times_each_fit_and_not_predictions():
         learn.get_preds()                              # predicting is not training: the time stays
     assert 0.4 <= trained < 5
     assert helpers.fit_seconds(learn) == trained
+
+
+def test_the_chart_says_what_hollow_and_filled_points_mean():
+    results = pd.DataFrame([dict(notebook="03", task="3 vs 7", method="linear", value=0.98, train_seconds=2.0,
+                                 params=785, run="ref"),
+                            dict(notebook="02", task="3 vs 7", method="mean digit", value=0.95, train_seconds=0.0,
+                                 params=1568, run="ref")])
+    axes = helpers.plot_error_vs_time(results)
+    legend = axes[0].figure.legends[0]
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert labels[0] == "reference run" and labels[1].startswith("your run") and labels[2].startswith("no training")
+    faces = [h.get_markerfacecolor() for h in legend.legend_handles]
+    assert faces[0] == "none" and faces[1] != "none"       # hollow for the reference, filled for yours
+    plt.close("all")
+
+
+def test_step_ratios_print_without_digits_that_are_not_significant():
+    results = pd.DataFrame([dict(notebook="03", task="t", method="a", value=0.9, train_seconds=1.0, params=10, run="r"),
+                            dict(notebook="04", task="t", method="b", value=0.99, train_seconds=54.4, params=5000, run="r"),
+                            dict(notebook="05", task="t", method="c", value=0.995, train_seconds=27.2, params=2500, run="r")])
+    table = helpers.step_costs(results, [("t", "a", "b", "x"), ("t", "b", "c", "y")])  # ratios 54 and 0.5 in one column
+    assert list(table.time_x) == [54, 0.5] and list(table.params_x) == [500, 0.5]
+    text = table.to_string()
+    assert "54.0" not in text and "500.0" not in text and " 54 " in text

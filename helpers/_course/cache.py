@@ -44,7 +44,7 @@ MARKER_VERSION = 1
 # Quick mode's folder of all ten digits keeps every QUICK_EVERY-th image (by index in the MNIST file), in the same
 # layout, so a notebook runs unchanged on a twentieth of the images. The 3s and 7s stay whole: notebooks 01 and
 # 02 list and count them, and the tests check those numbers.
-QUICK_EVERY = {"full": 20, "sample": 1}
+QUICK_EVERY = {"full": 20, "sample": 1}  # the sample's labels.csv lists every image: it stays whole
 LOCK_TIMEOUT_S = 600  # a full build takes about 20 s on a 2-core laptop
 
 
@@ -122,7 +122,7 @@ def build_folder(kind: str, progress: bool, quick: bool = False) -> tuple[Path, 
         if todo:
             staging = _staging(folder)
             try:
-                _write_pngs(idx_folder, todo, staging, kind, progress, every)
+                _write_pngs(idx_folder, todo, staging, kind, progress)
                 _install(staging, folder)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
@@ -159,8 +159,7 @@ def missing(folder: Path, kind: str, idx_folder: Path, every: int = 1) -> list[t
     return todo
 
 
-def _write_pngs(idx_folder: Path, todo: list[tuple[str, int, Path]], dest: Path, kind: str, progress: bool,
-                every: int = 1) -> None:
+def _write_pngs(idx_folder: Path, todo: list[tuple[str, int, Path]], dest: Path, kind: str, progress: bool) -> None:
     """Write the files of `todo` into `dest`, at their paths relative to the folder."""
     from PIL import Image
     from tqdm.auto import tqdm
@@ -170,18 +169,18 @@ def _write_pngs(idx_folder: Path, todo: list[tuple[str, int, Path]], dest: Path,
         (dest / sub).mkdir(parents=True, exist_ok=True)
     for split, i, rel in tqdm(todo, desc=f"Writing {KINDS[kind]}", unit="img", disable=not progress, mininterval=1):
         if rel.name == "labels.csv":
-            (dest / rel).write_text(_labels_csv(idx_folder, every))
+            (dest / rel).write_text(_labels_csv(idx_folder))
         else:
             Image.fromarray(images[split][i], mode="L").save(dest / rel)
 
 
-def _labels_csv(idx_folder: Path, every: int = 1) -> str:
-    """fastai's `labels.csv` of the sample: `name,label`, 0 for a 3 and 1 for a 7 (the images kept by `every`)."""
+def _labels_csv(idx_folder: Path) -> str:
+    """fastai's `labels.csv` of the sample: `name,label`, 0 for a 3 and 1 for a 7."""
     rows = ["name,label"]
     for split, sub in FOLDERS["sample"].items():
         labels = read_split(idx_folder, split)[1]
         for label, digit in enumerate(DIGITS["sample"]):
-            rows += [f"{sub}/{digit}/{i}.png,{label}" for i in np.flatnonzero(labels == digit) if i % every == 0]
+            rows += [f"{sub}/{digit}/{i}.png,{label}" for i in np.flatnonzero(labels == digit)]
     return "\n".join(rows) + "\n"
 
 
