@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: notebooks test setup data lab bench clean-data browser-test chromium site
+.PHONY: notebooks test setup data lab bench clean-data browser-test chromium site student test-student grade slides
 
 notebooks: data
 	$(BIN)/python -m helpers run
@@ -58,8 +58,8 @@ $(SITE_STAMP): requirements-site.txt
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BROWSER_STAMP := $(VENV)/.browser-installed
 
-browser-test: data chromium $(BROWSER_STAMP) site
-	$(BIN)/python -m pytest tests/browser/browser_interactive.py tests/browser/browser_site.py -v
+browser-test: data chromium $(BROWSER_STAMP) site slides
+	$(BIN)/python -m pytest tests/browser/browser_interactive.py tests/browser/browser_site.py tests/browser/browser_slides.py -v
 
 chromium:
 	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver; }
@@ -67,3 +67,24 @@ chromium:
 $(BROWSER_STAMP): tests/browser/requirements.txt $(STAMP)
 	$(BIN)/python -m pip install -q -r tests/browser/requirements.txt
 	touch $@
+
+# The classroom edition (TEACHING.md). Student copies: the notebooks without solutions, answer keys or
+# outputs, into student/ (committed; tests/test_classroom.py fails when they are out of date).
+student: $(STAMP)
+	$(BIN)/python classroom/marks.py
+	$(BIN)/python classroom/student.py
+
+# Each student copy runs top to bottom, its exercises unfinished (quick mode, as `make test`).
+test-student: data
+	MNIST_QUICK=1 $(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env \
+	  --nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=900 -o addopts="" -o testpaths=student student
+
+# Grade returned notebooks: make grade DIR=returned/ [SEED=1234]  ->  grades.csv
+SEED ?= 0
+grade: $(STAMP)
+	@test -n "$(DIR)" || { echo "Say which folder: make grade DIR=path/to/returned/notebooks"; exit 1; }
+	$(BIN)/python classroom/grade.py "$(DIR)" --seed $(SEED) --out grades.csv
+
+# reveal.js slides of every notebook, into slides/ (reveal.js itself from npm, into slides/_vendor/).
+slides: $(SITE_STAMP)
+	$(BIN)/python classroom/slides.py

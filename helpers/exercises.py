@@ -54,7 +54,7 @@ def check(name: str, obj: Any) -> Any:
              wrong value at position [0]: expected 0.3301, got -0.001487 (5 of 5 values differ).
       ok  - an image vs itself -> 0
     Not yet: 1 of 3 checks passed. Fix the first FAIL above and run the cell again.
-    Until then the notebook goes on with the course's own `mnist_distance` (the solution below).
+    Until then the notebook goes on with the course's own `mnist_distance`.
     >>> mnist_distance is EXERCISES["mnist_distance"].solution
     True
     """
@@ -64,7 +64,7 @@ def check(name: str, obj: Any) -> Any:
     if run_exercise(exercise, name, obj):
         print(f"From here on the notebook uses your `{name}`.")
         return obj
-    print(f"Until then the notebook goes on with the course's own `{name}` (the solution below).")
+    print(f"Until then the notebook goes on with the course's own `{name}`.")
     return exercise.solution
 
 

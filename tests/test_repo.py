@@ -15,21 +15,23 @@ from helpers._course.repo import colab_link, install_urls, repo_url, set_repo
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+STUDENT = sorted((ROOT / "student").glob("[0-9]*.ipynb"))  # the student copies (classroom/student.py)
 
 
 def test_every_install_cell_installs_from_the_projects_address():
     url = repo_url()
     assert url.startswith("https://github.com/")
-    for nb in NOTEBOOKS:
-        assert install_urls(nb) == [url], f"{nb.name}: its first cell installs from {install_urls(nb)}, not {url}"
+    assert len(STUDENT) == len(NOTEBOOKS)
+    for nb in NOTEBOOKS + STUDENT:
+        assert install_urls(nb) == [url], f"{nb}: its first cell installs from {install_urls(nb)}, not {url}"
 
 
-def test_readme_opens_every_notebook_in_colab_from_that_address():
+def test_readme_opens_every_notebook_and_student_copy_in_colab_from_that_address():
     readme = (ROOT / "README.md").read_text()
-    for nb in NOTEBOOKS:
-        link = colab_link(repo_url(), f"notebooks/{nb.name}")
+    for nb in NOTEBOOKS + STUDENT:
+        link = colab_link(repo_url(), nb.relative_to(ROOT).as_posix())
         assert f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({link})" in readme, nb.name
-    assert len(re.findall(r"colab\.research\.google\.com/github/", readme)) == len(NOTEBOOKS)
+    assert len(re.findall(r"colab\.research\.google\.com/github/", readme)) == len(NOTEBOOKS + STUDENT)
 
 
 @pytest.fixture
@@ -37,18 +39,20 @@ def project_copy(tmp_path: Path) -> Path:
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
     shutil.copy(ROOT / "README.md", tmp_path)
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks", ignore=shutil.ignore_patterns("results", "helpers"))
+    shutil.copytree(ROOT / "student", tmp_path / "student")
     return tmp_path
 
 
 def test_set_repo_points_pyproject_cells_and_links_at_a_fork(project_copy: Path):
     fork = "https://github.com/someone/mnist-fork"
     changed = set_repo(fork + ".git", root=project_copy)
-    assert {p.name for p in changed} == {"pyproject.toml", "README.md"} | {nb.name for nb in NOTEBOOKS}
+    copies = [nb.relative_to(ROOT).as_posix() for nb in NOTEBOOKS + STUDENT]
+    assert {p.relative_to(project_copy).as_posix() for p in changed} == {"pyproject.toml", "README.md", *copies}
     assert repo_url(project_copy) == fork
-    for nb in sorted((project_copy / "notebooks").glob("*.ipynb")):
-        assert install_urls(nb) == [fork]
-        json.loads(nb.read_text())  # still a valid notebook
-        assert colab_link(fork, f"notebooks/{nb.name}") in (project_copy / "README.md").read_text()
+    for nb in copies:
+        assert install_urls(project_copy / nb) == [fork]
+        json.loads((project_copy / nb).read_text())  # still a valid notebook
+        assert colab_link(fork, nb) in (project_copy / "README.md").read_text()
     assert set_repo(fork, root=project_copy) == []  # a second time: nothing to change
 
 

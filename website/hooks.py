@@ -65,7 +65,7 @@ TOC_DEPTH = 3
 FUNCTION = re.compile(r'(<mi>(?:log|exp|ln|sin|cos|tan|tanh)</mi>)(?!<mo stretchy="false">&#x00028;|</m)')
 
 
-def _strip_cdn_scripts(content: str) -> str:
+def strip_cdn_scripts(content: str) -> str:
     content = MATHJAX.sub("", content)
     return SCRIPT.sub(lambda m: "" if OUTSIDE.search(m[0]) else m[0], content)
 
@@ -137,7 +137,7 @@ def on_page_content(content: str, page, config, files) -> str:
         return content
     url = config["extra"]["repository"]
     links = config["extra"]["notebook_links"].get(page.file.src_uri)
-    content = _strip_cdn_scripts(content)
+    content = strip_cdn_scripts(content)
     content = _fix_links(content, page, files, url)
     page.toc = _toc_from_headings(content)
     if links:

@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["Exercise", "YourCodeRaised", "run_code", "describe_error", "run_exercise", "what_is_wrong"]
+__all__ = ["Exercise", "CaseResult", "YourCodeRaised", "run_code", "describe_error", "run_exercise", "try_cases",
+           "not_callable", "what_is_wrong"]
 
 Problem = tuple[str, str]  # (what went wrong, in the words of a FAIL line; a hint)
 
@@ -219,17 +220,23 @@ def _outcome(exercise: Exercise, code: Callable, inputs: tuple, expected: Any) -
     return problem
 
 
-def _run_cases(exercise: Exercise, name: str, obj: Any) -> tuple[int, int]:
-    """Try `obj` on each case, printing an ok or FAIL line; returns (checks passed, checks made)."""
-    kind = "class" if isinstance(exercise.solution, type) else "function"
-    if not callable(obj):
-        problem = "you passed None." if obj is None else f"you passed a {type(obj).__name__}, which cannot be called."
-        print(f"  FAIL - `{name}` is a {kind}\n         {problem}")
-        print(f'         Hint: pass your {kind} itself, without calling it: helpers.check("{name}", {name}).')
-        return 0, 1
-    hints_given: set[str] = set()
-    cases = exercise.cases()
-    passed = 0
+@dataclass
+class CaseResult:
+    """How the learner's code did on one case: `problem` and `hint` are None when it passed."""
+
+    what: str
+    problem: str | None = None
+    hint: str | None = None
+
+
+def try_cases(exercise: Exercise, obj: Any, cases: list[tuple[str, tuple]]) -> list[CaseResult]:
+    """Try `obj` on each (description, inputs) case against the reference solution; for a FAIL,
+    the hint of the known mistake that goes wrong the same way, else the general one.
+
+    Used by `helpers.check` (notebooks 01 to 07) and by the teacher's grader (classroom/grade.py),
+    which passes cases of its own.
+    """
+    results = []
     for what, inputs in cases:
         expected = exercise.run(exercise.solution, *_fresh(inputs))
         try:
@@ -237,19 +244,41 @@ def _run_cases(exercise: Exercise, name: str, obj: Any) -> tuple[int, int]:
         except YourCodeRaised as raised:
             problem = describe_error(raised.__cause__, exercise.signature)
         if problem is None:
-            print(f"  ok  - {what}")
-            passed += 1
+            results.append(CaseResult(what))
             continue
         words, hint = problem
         for mistake, mistake_hint in exercise.mistakes:  # a known mistake that goes wrong the same way?
             if (_outcome(exercise, mistake, inputs, expected) or ("",))[0] == words:
                 hint = mistake_hint
                 break
-        print(f"  FAIL - {what}\n         {words}")
-        if hint not in hints_given:  # the same hint once is enough
-            hints_given.add(hint)
-            print(f"         Hint: {hint}")
-    return passed, len(cases)
+        results.append(CaseResult(what, words, hint))
+    return results
+
+
+def not_callable(exercise: Exercise, name: str, obj: Any) -> CaseResult | None:
+    """A FAIL when `obj` can't be called (None, a number...): the learner passed the wrong thing."""
+    if callable(obj):
+        return None
+    kind = "class" if isinstance(exercise.solution, type) else "function"
+    problem = "you passed None." if obj is None else f"you passed a {type(obj).__name__}, which cannot be called."
+    return CaseResult(f"`{name}` is a {kind}", problem,
+                      f'pass your {kind} itself, without calling it: helpers.check("{name}", {name}).')
+
+
+def _run_cases(exercise: Exercise, name: str, obj: Any) -> tuple[int, int]:
+    """Try `obj` on each case, printing an ok or FAIL line; returns (checks passed, checks made)."""
+    wrong_thing = not_callable(exercise, name, obj)
+    results = [wrong_thing] if wrong_thing else try_cases(exercise, obj, exercise.cases())
+    hints_given: set[str] = set()
+    for result in results:
+        if result.problem is None:
+            print(f"  ok  - {result.what}")
+            continue
+        print(f"  FAIL - {result.what}\n         {result.problem}")
+        if result.hint not in hints_given:  # the same hint once is enough
+            hints_given.add(result.hint)
+            print(f"         Hint: {result.hint}")
+    return sum(r.problem is None for r in results), len(results)
 
 
 def run_exercise(exercise: Exercise, name: str, obj: Any) -> bool:

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]   # the repository: helpers/_course/r
 URL_LINE = re.compile(r'^Repository = "([^"]*)"$', re.M)
 INSTALL = re.compile(r"git\+(?P<url>[^\s\"'\\]+)")
 GITHUB = re.compile(r"^https://github\.com/(?P<owner>[\w.-]+)/(?P<name>[\w.-]+?)(?:\.git)?/?$")
-BADGE = re.compile(r"\(https://colab\.research\.google\.com/github/[^)]*?/blob/main/(?P<path>notebooks/[^)]+)\)")
+BADGE = re.compile(r"\(https://colab\.research\.google\.com/github/[^)]*?/blob/main/(?P<path>(?:notebooks|student)/[^)]+)\)")
 
 
 def repo_url(root: Path = ROOT) -> str:
@@ -55,7 +55,8 @@ def set_repo(url: str, root: Path = ROOT) -> list[Path]:
     colab_link(url, "x")  # a GitHub address, or a clear error before anything is written
     url = url.rstrip("/").removesuffix(".git")
     pyproject = root / "pyproject.toml"
-    notebooks = sorted((root / "notebooks").glob("[0-9]*.ipynb"))
+    # the notebooks and their student copies (classroom/student.py), which keep the install cell
+    notebooks = sorted((root / "notebooks").glob("[0-9]*.ipynb")) + sorted((root / "student").glob("[0-9]*.ipynb"))
     missing = [nb.name for nb in notebooks if not install_urls(nb)]
     if missing:
         raise ValueError(f"no `git+...` install line in the first code cell of {', '.join(missing)}.")

@@ -27,13 +27,13 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
 
-from labdriver import chromium_page
+from labdriver import QuietHandler, chromium_page
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SITE = ROOT / "site"
@@ -60,22 +60,11 @@ NOTEBOOK_PATHS = [p for p in NAV if p.endswith(".ipynb")]
 PAGES = [page_url(p) for p in NAV] + ["404.html"]
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-    def handle(self) -> None:
-        try:
-            super().handle()
-        except (BrokenPipeError, ConnectionResetError):  # the browser stopped reading: nothing wrong
-            pass
-
-
 @pytest.fixture(scope="module")
 def base() -> str:
     if not (SITE / "index.html").is_file():
         pytest.fail("site/ is not built: run `make site` first (`make browser-test` does)")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(SITE)))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(SITE)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

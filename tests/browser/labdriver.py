@@ -17,6 +17,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,6 +34,19 @@ LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
 }
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """Serves a folder to the browser, without a log line per request."""
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):  # the browser stopped reading: nothing wrong
+            pass
 
 
 def free_port() -> int:
@@ -130,7 +144,7 @@ def open_notebook(page, lab: Lab, name: str, timeout: float = 90_000) -> None:
 def wait_kernel_idle(page, timeout: float = 90_000) -> None:
     """Wait until the status bar says the kernel is Idle (e.g. "Python 3 (ipykernel) | Idle")."""
     page.wait_for_function(
-        """() => { const s = document.querySelector('#jp-main-statusbar');
+        r"""() => { const s = document.querySelector('#jp-main-statusbar');
                    return s && /\|\s*Idle/.test(s.innerText); }""", timeout=timeout)
 
 
