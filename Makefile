@@ -22,10 +22,20 @@ test: data
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+# The exact versions the tests and the committed outputs were made with (requirements.lock, made by `make lock`
+# from the ranges in requirements.txt), so a fresh install on Friday gets what passed on Monday.
+$(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip install -q -r requirements.lock
 	touch $(STAMP)
+
+# Refresh the lock: the newest versions that requirements.txt allows today, for Linux, macOS and Windows and
+# Python 3.11.5 on (uv's universal resolution). Then run `make test` and commit both files together.
+.PHONY: lock
+lock: $(STAMP)
+	$(BIN)/python -m pip install -q uv
+	$(BIN)/python -m uv pip compile requirements.txt --universal --python-version 3.11.5 --upgrade \
+	  --custom-compile-command "make lock" -o requirements.lock
 
 data: $(STAMP)
 	$(BIN)/python -m helpers fetch
@@ -73,6 +83,14 @@ $(BROWSER_STAMP): tests/browser/requirements.txt $(STAMP)
 student: $(STAMP)
 	$(BIN)/python classroom/marks.py
 	$(BIN)/python classroom/student.py
+
+# Google Colab, simulated (tests/colab/test_colab.py): each notebook alone, on Colab's own packages
+# (tests/colab/colab-packages.txt) and Python 3.13 where the machine has it, through its own install cell.
+# About 15 minutes, most of it installing torch; artifacts/colab/report.md gets the time of each notebook.
+.PHONY: test-colab
+test-colab: data
+	$(BIN)/python -m pytest -p no:cacheprovider -o addopts="" --durations=0 -v tests/colab
+	@cat artifacts/colab/report.md
 
 # Each student copy runs top to bottom, its exercises unfinished (quick mode, as `make test`).
 test-student: data

@@ -2,18 +2,25 @@
 
     python classroom/grade.py RETURNED/ [--seed 1234] [--out grades.csv]     (make grade DIR=RETURNED/)
 
-For each notebook under RETURNED/ (in sub-folders too: the student's name is the sub-folder's,
-else the file's name), each exercise cell, the code cell that ends with `helpers.check("name", ...)`,
-is run alone, with the imports the notebooks use, and its code tried by the same checks and hints
-as the self-check (helpers/exercises.py), then on hidden cases drawn from `--seed`
-(classroom/hidden_cases.py). A student passes an exercise when every visible and hidden case passes.
+For each notebook under RETURNED/ (in sub-folders too: the student's name is the sub-folder's, else
+the file's name less the notebook's number and name: `ada_03.ipynb` is ada's), its exercise cells,
+the code cells that end with `helpers.check("name", ...)`, run in order in one namespace that holds
+the notebooks' imports (torch, nn, F, tensor, numpy, device), without the rest of the notebook (no
+training). Each one's code is tried by the same checks and hints as the self-check
+(helpers/exercises.py), then on hidden cases drawn from `--seed` (classroom/hidden_cases.py). As in
+the notebook, a later exercise sees an earlier one's code when it passed, the course's own until then
+(05's `two_layers` may call `relu`). An exercise passes when every visible and hidden case passes.
 
 Columns: student, notebook, exercise, passed (yes/no), status (passed, failed, not attempted,
 missing, error, unreadable, timed out), visible and hidden (checks passed of checks made),
-hint_shown (the hint the self-check showed the student for the first FAIL), problem (what went wrong).
+hint_shown (the hint the self-check gives this code for its first FAIL: the same checks, run again),
+problem (what went wrong). A last row per notebook, exercise "questions", says whether the student
+wrote anything under "Your answers" (the student copies have that cell after the questions; read
+the answers in the notebook). A second file, NAME-summary.csv, counts each student's passes.
 
-A notebook that is not valid JSON, not a notebook, or whose code never finishes (60 s) gets one row
-saying so; the run goes on. Returned notebooks are only read, never changed. The student's code runs
+A notebook that is not valid JSON or not a notebook gets one row saying so; an exercise whose code
+runs for more than a minute is reported timed out, and the exercises after it in that notebook are
+not graded; the run goes on. Returned notebooks are only read, never changed. The student's code runs
 on this machine, as with any autograder: grade on a machine (or container) you are happy to run it on.
 
 Why not otter-grader or nbgrader: both would need each exercise's checks written again in their
@@ -29,15 +36,19 @@ import json
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # hidden_cases.py, beside this file
 COLUMNS = ["student", "notebook", "exercise", "passed", "status", "visible", "hidden", "hint_shown", "problem"]
 CHECK = re.compile(r"""helpers\.check\(\s*["'](\w+)["']""")
 STUB = "# your code here"
+ANSWERS = "Your answers"  # the heading of the answer cell the student copies add after the questions
 PRELUDE = ("import torch\nimport numpy as np\nfrom torch import nn, tensor\nimport torch.nn.functional as F\n"
            "device = torch.device('cpu')\n")
 TIMEOUT_S = 60
+MARK = "@@grade "  # starts each line the child process reports on (a student's own prints go around them)
 
 
 def exercises_in(nb: dict) -> dict[str, str]:
@@ -58,14 +69,14 @@ def expected_exercises(name: str) -> list[str]:
     return []
 
 
-def _run_cell(source: str) -> tuple[object, str | None]:
-    """Run an exercise cell alone; what it passed to `helpers.check`, or an error in words."""
+def _run_cell(source: str, namespace: dict) -> tuple[object, str | None]:
+    """Run an exercise cell in `namespace`; what it passed to `helpers.check`, or an error in words.
+    `helpers.check` becomes `_handed_in`, which keeps what the cell hands in and gives it back."""
     handed: list = []
     code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
     code = code.replace("helpers.check(", "_handed_in(")
-    namespace: dict = {"_handed_in": lambda name, obj: handed.append(obj) or obj}
+    namespace["_handed_in"] = lambda name, obj: handed.append(obj) or obj
     try:
-        exec(PRELUDE, namespace)
         exec(compile(code, "<exercise cell>", "exec"), namespace)
     except Exception as error:  # the student's cell itself fails: a SyntaxError, a name from another cell...
         line = f" (line {error.lineno})" if isinstance(error, SyntaxError) else ""
@@ -75,12 +86,19 @@ def _run_cell(source: str) -> tuple[object, str | None]:
     return handed[-1], None
 
 
-def grade_notebook(path: Path, seed: int) -> list[dict]:
-    """The rows of one returned notebook (run in a child process by `grade`, for the timeout)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from hidden_cases import HIDDEN
+def answered(nb: dict) -> bool | None:
+    """Did the student write under "Your answers"? None when the notebook has no such cell."""
+    for cell in nb.get("cells", []):
+        text = "".join(cell.get("source", "")) if isinstance(cell, dict) else ""
+        if cell.get("cell_type") == "markdown" and ANSWERS in text:
+            return any(re.sub(r"^\s*\d+\.\s*$", "", line).strip() for line in text.split("\n", 1)[-1].splitlines()
+                       if not line.lstrip().startswith(("*", "#")))
+    return None
 
-    from helpers._course.exercises_runner import not_callable, try_cases
+
+def grade_notebook(path: Path, seed: int, emit=print) -> None:
+    """Grade one returned notebook, emitting each row as a line of JSON as soon as it is known, after a
+    {"running": name} line for each exercise (so `grade` can tell which one never finished)."""
     from helpers.exercises import EXERCISES
 
     try:
@@ -88,43 +106,67 @@ def grade_notebook(path: Path, seed: int) -> list[dict]:
         if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
             raise ValueError("no list of cells: not a Jupyter notebook")
     except (ValueError, UnicodeDecodeError) as error:
-        return [{"status": "unreadable", "passed": "no", "problem": f"not a notebook ({error})"[:300]}]
+        emit(json.dumps({"status": "unreadable", "passed": "no", "problem": f"not a notebook ({error})"[:300]}))
+        return
     found = exercises_in(nb)
-    rows = []
-    for name in dict.fromkeys(expected_exercises(path.name) + list(found)):
-        row = {"exercise": name, "passed": "no"}
-        rows.append(row)
-        if name not in EXERCISES:
-            row.update(status="error", problem=f"{name!r} is not an exercise of this course")
-            continue
-        if name not in found:
-            row.update(status="missing", problem="no cell calls helpers.check for it (deleted?)")
-            continue
-        if STUB in found[name]:
-            row.update(status="not attempted", problem="the `...  # your code here` placeholder is still there")
-            continue
-        obj, error = _run_cell(found[name])
-        if error:
-            row.update(status="error", problem=error)
-            continue
-        exercise = EXERCISES[name]
-        wrong = not_callable(exercise, name, obj)
-        visible = [wrong] if wrong else try_cases(exercise, obj, exercise.cases())
-        hidden = [wrong] if wrong else try_cases(exercise, obj, HIDDEN[name](seed))
-        fails = [r for r in visible + hidden if r.problem]
-        first_seen = next((r for r in visible if r.problem), None)
-        row.update(passed="no" if fails else "yes", status="failed" if fails else "passed",
-                   visible=f"{sum(not r.problem for r in visible)}/{len(visible)}",
-                   hidden=f"{sum(not r.problem for r in hidden)}/{len(hidden)}",
-                   hint_shown=first_seen.hint if first_seen else "",
-                   problem=f"{fails[0].what}: {fails[0].problem}" if fails else "")
-    return rows or [{"status": "error", "passed": "no", "problem": "no exercise cell found"}]
+    namespace: dict = {}
+    exec(PRELUDE, namespace)
+    names = list(dict.fromkeys(expected_exercises(path.name) + list(found)))
+    for name in names:
+        emit(json.dumps({"running": name}))
+        row = _grade_exercise(name, found, namespace, seed)
+        if row["passed"] != "yes" and name in EXERCISES:  # as helpers.check does: later cells get the course's own
+            namespace[name] = EXERCISES[name].solution
+        emit(json.dumps(row))
+    if not names:
+        emit(json.dumps({"status": "error", "passed": "no", "problem": "no exercise cell found"}))
+    wrote = answered(nb)
+    if wrote is not None:
+        emit(json.dumps({"exercise": "questions", "passed": "", "status": "answered" if wrote else "not answered"}))
+
+
+def _grade_exercise(name: str, found: dict[str, str], namespace: dict, seed: int) -> dict:
+    """One exercise's row: its cell run in `namespace`, then the visible and the hidden cases."""
+    from hidden_cases import HIDDEN
+
+    from helpers._course.exercises_runner import not_callable, try_cases
+    from helpers.exercises import EXERCISES
+
+    row = {"exercise": name, "passed": "no"}
+    if name not in EXERCISES:
+        return {**row, "status": "error", "problem": f"{name!r} is not an exercise of this course"}
+    if name not in found:
+        return {**row, "status": "missing", "problem": "no cell calls helpers.check for it (deleted?)"}
+    if STUB in found[name]:
+        return {**row, "status": "not attempted", "problem": "the `...  # your code here` placeholder is still there"}
+    obj, error = _run_cell(found[name], namespace)
+    if error:
+        return {**row, "status": "error", "problem": error}
+    exercise = EXERCISES[name]
+    wrong = not_callable(exercise, name, obj)
+    visible = [wrong] if wrong else try_cases(exercise, obj, exercise.cases())
+    hidden = [wrong] if wrong else try_cases(exercise, obj, HIDDEN[name](seed))
+    fails = [r for r in visible + hidden if r.problem]
+    first_seen = next((r for r in visible if r.problem), None)
+    return {**row, "passed": "no" if fails else "yes", "status": "failed" if fails else "passed",
+            "visible": f"{sum(not r.problem for r in visible)}/{len(visible)}",
+            "hidden": f"{sum(not r.problem for r in hidden)}/{len(hidden)}",
+            "hint_shown": first_seen.hint if first_seen else "",
+            "problem": f"{fails[0].what}: {fails[0].problem}" if fails else ""}
 
 
 def student_of(path: Path, folder: Path) -> str:
-    """The sub-folder's name (returned/alice/03.ipynb: alice), else the file's (returned/alice.ipynb)."""
+    """The sub-folder's name (returned/ada/03_sgd.ipynb: ada), else the file's less the notebook's
+    number and name (returned/ada_03.ipynb and returned/ada-03_sgd_from_scratch.ipynb: ada).
+
+    >>> student_of(Path("r/ada_03.ipynb"), Path("r")), student_of(Path("r/ben/05_mlp.ipynb"), Path("r"))
+    ('ada', 'ben')
+    """
     relative = path.relative_to(folder)
-    return relative.parts[0] if len(relative.parts) > 1 else path.stem
+    if len(relative.parts) > 1:
+        return relative.parts[0]
+    name = re.sub(r"[\s_-]*(?<!\d)0[1-9](?:_[A-Za-z0-9_]+)?(?!\d)[\s_-]*", " ", path.stem).strip(" _-")
+    return name or path.stem
 
 
 def grade(folder: Path, seed: int) -> list[dict]:
@@ -134,17 +176,64 @@ def grade(folder: Path, seed: int) -> list[dict]:
         if ".ipynb_checkpoints" in path.parts:
             continue
         base = {"student": student_of(path, folder), "notebook": str(path.relative_to(folder))}
-        try:
-            done = subprocess.run([sys.executable, __file__, "--one", str(path), "--seed", str(seed)],
-                                  capture_output=True, text=True, timeout=TIMEOUT_S, cwd=ROOT)
-            found = json.loads(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 else None
-        except subprocess.TimeoutExpired:
-            found = [{"status": "timed out", "passed": "no",
-                      "problem": f"its exercise cells ran for more than {TIMEOUT_S} s (an endless loop?)"}]
-        if found is None:
-            found = [{"status": "error", "passed": "no", "problem": (done.stderr.strip().splitlines() or ["?"])[-1]}]
-        rows += [{**dict.fromkeys(COLUMNS, ""), **base, **row} for row in found]
+        rows += [{**dict.fromkeys(COLUMNS, ""), **base, **row} for row in _graded(path, seed)]
     return rows
+
+
+def _graded(path: Path, seed: int) -> list[dict]:
+    """Run `--one` on `path` in a child process, an exercise at a time with TIMEOUT_S each; its rows."""
+    child = subprocess.Popen([sys.executable, __file__, "--one", str(path), "--seed", str(seed)], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    rows: list[dict] = []
+    running = None
+    timer = threading.Timer(TIMEOUT_S * 3, child.kill)  # starting Python and torch: up to two limits more
+    timer.start()
+    try:
+        for line in child.stdout:
+            message = json.loads(line[len(MARK):]) if line.startswith(MARK) else {}
+            if "running" in message:
+                running = message["running"]
+                timer.cancel()
+                timer = threading.Timer(TIMEOUT_S, child.kill)
+                timer.start()
+            elif message:
+                rows.append(message)
+                running = None
+        child.wait()
+    finally:
+        timer.cancel()
+    if running is not None:
+        rows.append({"exercise": running, "status": "timed out", "passed": "no",
+                     "problem": f"its cell ran for more than {TIMEOUT_S} s (an endless loop?); the exercises after "
+                                "it in this notebook were not graded"})
+    elif child.returncode != 0:
+        rows.append({"status": "error", "passed": "no",
+                     "problem": (child.stderr.read().strip().splitlines() or ["?"])[-1][:300]})
+    return rows
+
+
+def summary(rows: list[dict]) -> list[dict]:
+    """Per student: exercises passed of those graded, and which ones failed."""
+    out: dict[str, dict] = {}
+    for row in rows:
+        if row["exercise"] in ("", "questions"):
+            continue
+        s = out.setdefault(row["student"], {"student": row["student"], "passed": 0, "exercises": 0, "not passed": []})
+        s["exercises"] += 1
+        if row["passed"] == "yes":
+            s["passed"] += 1
+        else:
+            s["not passed"].append(f"{row['exercise']} ({row['status']})")
+    return [{**s, "not passed": "; ".join(s["not passed"])} for s in out.values()]
+
+
+def _write_csv(path: Path, rows: list[dict], columns: list[str]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    tmp.replace(path)  # never half-written
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -155,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # one notebook, rows as JSON
     args = parser.parse_args(argv)
     if args.one:
-        print(json.dumps(grade_notebook(args.folder, args.seed)))
+        grade_notebook(args.folder, args.seed, emit=lambda line: print(MARK + line, flush=True))
         return 0
     if not args.folder.is_dir():
         print(f"grade: {args.folder} is not a folder. Give the folder that holds the returned notebooks.",
@@ -165,15 +254,13 @@ def main(argv: list[str] | None = None) -> int:
     if not rows:
         print(f"grade: no .ipynb file under {args.folder}: nothing to grade.", file=sys.stderr)
         return 1
-    tmp = args.out.with_name(args.out.name + ".tmp")
-    with tmp.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    tmp.replace(args.out)
+    _write_csv(args.out, rows, COLUMNS)
+    per_student = summary(rows)
+    summary_path = args.out.with_name(args.out.stem + "-summary.csv")
+    _write_csv(summary_path, per_student, ["student", "passed", "exercises", "not passed"])
     passed = sum(r["passed"] == "yes" for r in rows)
-    print(f"wrote {args.out}: {len(rows)} rows, {passed} exercises passed, "
-          f"{len({r['student'] for r in rows})} students")
+    print(f"wrote {args.out}: {len(rows)} rows, {passed} exercises passed, {len({r['student'] for r in rows})} "
+          f"students; {summary_path}: passes per student")
     return 0
 
 

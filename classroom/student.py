@@ -6,7 +6,8 @@
 Built with nbconvert's own preprocessors (the tool Jupyter ships for this): `TagRemovePreprocessor`
 drops the cells tagged `solution` or `answer-key` (classroom/marks.py tags them), and
 `ClearOutputPreprocessor` every output and execution count. What stays: the prose, the exercise stubs
-(`...  # your code here`), the questions, the deep dives. An unfinished exercise still runs: its
+(`...  # your code here`), the questions, the deep dives; under the questions comes a "Your answers" cell
+to write in (classroom/grade.py says who wrote something there). An unfinished exercise still runs: its
 `helpers.check` falls back to the course's own solution without showing it, so each copy runs top to
 bottom. Links between notebooks stay relative, so student/01 leads to student/02.
 """
@@ -14,6 +15,7 @@ bottom. Links between notebooks stay relative, so student/01 leads to student/02
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -25,6 +27,8 @@ from marks import CLASSROOM_TAGS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS, STUDENT = ROOT / "notebooks", ROOT / "student"
+ANSWERS = ("### Your answers\n\n*Double-click this cell and write your answers, one per question; your teacher reads "
+           "them here.*\n\n")
 NOTICE = ("*Student copy: the solutions and answer keys are not in this notebook (your teacher has them); run each "
           "cell yourself to see its output.*")
 
@@ -42,6 +46,11 @@ def student_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     nb = TagRemovePreprocessor(remove_cell_tags=CLASSROOM_TAGS).preprocess(nb, resources)[0]
     nb = ClearOutputPreprocessor().preprocess(nb, resources)[0]
     nb.metadata.pop("widgets", None)  # the saved state of widgets whose outputs are gone
+    for i, cell in reversed(list(enumerate(nb.cells))):  # a place to answer, under the questions
+        if cell.cell_type == "markdown" and cell.source.startswith("## Questions"):
+            count = len(re.findall(r"^\d+\. ", cell.source, flags=re.M))
+            answers = ANSWERS + "\n".join(f"{k}. " for k in range(1, count + 1))
+            nb.cells.insert(i + 1, nbformat.v4.new_markdown_cell(answers, id=f"{cell.get('id', 'q')}-answers"[:64]))
     title = nb.cells[0]
     if title.cell_type == "markdown" and NOTICE not in title.source:
         heading, _, rest = title.source.partition("\n")

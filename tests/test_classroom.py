@@ -61,7 +61,8 @@ def test_headings_start_slides_and_answers_are_skipped():
         assert kinds[0][0] == "slide"
         for kind, cell in kinds:
             text = "".join(cell["source"]).lstrip()
-            if FOLDED_ANSWER.search(text) or text.startswith("<details>") or "google.colab" in text:
+            if (FOLDED_ANSWER.search(text) or text.startswith(("<details>", "## Recording the results"))
+                    or "google.colab" in text or (cell["cell_type"] == "code" and "helpers.record_results(" in text)):
                 assert kind == "skip", (nb.name, text[:60])
             elif cell["cell_type"] == "markdown" and re.match(r"#{1,3} ", text) and "Recording" not in text:
                 assert kind == "slide", (nb.name, text[:60])
@@ -84,7 +85,14 @@ def test_a_student_copy_keeps_the_exercises_and_questions_without_answers_or_out
     assert stubs(cells) == stubs(lesson)
     assert all("# your code here" in stub for stub in stubs(cells))
     assert ("## Questions" in text) == any("## Questions" in "".join(c["source"]) for c in lesson)
-    assert len(cells) == len(lesson) - sum(bool(set(c["metadata"].get("tags", [])) & marks.CLASSROOM_TAGS) for c in lesson)
+    removed = sum(bool(set(c["metadata"].get("tags", [])) & marks.CLASSROOM_TAGS) for c in lesson)
+    questions = [i for i, c in enumerate(cells) if "".join(c["source"]).startswith("## Questions")]
+    assert len(cells) == len(lesson) - removed + len(questions)
+    for i in questions:  # a place to answer, right under the questions, one numbered line per question
+        asked = len(re.findall(r"^\d+\. ", "".join(cells[i]["source"]), flags=re.M))
+        answer = "".join(cells[i + 1]["source"])
+        assert answer.startswith("### Your answers") and answer.rstrip().endswith(f"{asked}.")
+        assert grade.answered({"cells": [cells[i + 1]]}) is False
 
 
 def test_student_check_fails_when_a_copy_is_stale(tmp_path: Path):
@@ -140,6 +148,8 @@ def returned(tmp_path_factory) -> Path:
     (folder / "ada").mkdir()
     complete = _returned(ROOT / "student" / "03_sgd_from_scratch.ipynb",
                          {"mnist_loss": solutions["mnist_loss"], "BasicOptim": solutions["BasicOptim"]})
+    answers = next(c for c in complete["cells"] if "".join(c["source"]).startswith("### Your answers"))
+    answers["source"] = "".join(answers["source"]).replace("\n1. ", "\n1. The loss, because accuracy is flat.", 1)
     (folder / "ada" / "03_sgd_from_scratch.ipynb").write_text(json.dumps(complete))
     half = _returned(ROOT / "student" / "05_mlp.ipynb", {"relu": "def relu(x):\n    return x.abs()\n"})
     (folder / "ben_05_mlp.ipynb").write_text(json.dumps(half))
@@ -159,8 +169,12 @@ def test_grading_three_returned_notebooks_gives_one_row_per_exercise(returned: P
     assert done.returncode == 0, done.stderr
     rows = [(r["student"], r["exercise"], r["passed"], r["status"]) for r in csv.DictReader(out.open())]
     assert rows == [("ada", "mnist_loss", "yes", "passed"), ("ada", "BasicOptim", "yes", "passed"),
-                    ("ben_05_mlp", "relu", "no", "failed"), ("ben_05_mlp", "two_layers", "no", "not attempted"),
-                    ("cy_03", "", "no", "unreadable")]
+                    ("ada", "questions", "", "answered"),
+                    ("ben", "relu", "no", "failed"), ("ben", "two_layers", "no", "not attempted"),
+                    ("ben", "questions", "", "not answered"),
+                    ("cy", "", "no", "unreadable")]
+    per_student = list(csv.DictReader((tmp_path / "grades-summary.csv").open()))
+    assert [(r["student"], r["passed"], r["exercises"]) for r in per_student] == [("ada", "2", "2"), ("ben", "0", "2")]
     relu = next(r for r in csv.DictReader(out.open()) if r["exercise"] == "relu")
     assert relu["hint_shown"] == "negative numbers become 0, not positive: `x.clamp_min(0.)`."  # the self-check's
     assert relu["visible"] == "0/3" and relu["hidden"] == "0/1"
@@ -186,12 +200,32 @@ def test_a_cell_that_raises_or_loops_is_reported_and_the_run_goes_on(tmp_path: P
     (tmp_path / "typo_05.ipynb").write_text(json.dumps(typo))
     monkeypatch.setattr(grade, "TIMEOUT_S", 10)
     rows = {(r["student"], r["exercise"]): r for r in grade.grade(tmp_path, seed=0)}
-    assert rows["loop_05", ""]["status"] == "timed out"
-    assert rows["typo_05", "relu"]["status"] == "error" and "SyntaxError" in rows["typo_05", "relu"]["problem"]
-    assert rows["typo_05", "two_layers"]["status"] == "not attempted"
+    assert rows["loop", "relu"]["status"] == "timed out" and ("loop", "two_layers") not in rows
+    assert rows["typo", "relu"]["status"] == "error" and "SyntaxError" in rows["typo", "relu"]["problem"]
+    assert rows["typo", "two_layers"]["status"] == "not attempted"
+
+
+def test_a_later_exercise_sees_the_earlier_one_as_the_notebook_would(tmp_path: Path):
+    """05's two_layers may call the student's relu (its hint says so); a failed relu leaves the course's own."""
+    uses_relu = "def two_layers(xb, w1, b1, w2, b2):\n    return relu(xb @ w1 + b1) @ w2 + b2\n"
+    for student, relu in [("right", "def relu(x):\n    return x.clamp_min(0.)\n"),
+                          ("wrong", "def relu(x):\n    return x.abs()\n")]:
+        nb = _returned(ROOT / "student" / "05_mlp.ipynb", {"relu": relu, "two_layers": uses_relu})
+        (tmp_path / f"{student}_05.ipynb").write_text(json.dumps(nb))
+    rows = {(r["student"], r["exercise"]): r["status"] for r in grade.grade(tmp_path, seed=0)}
+    assert rows["right", "two_layers"] == rows["wrong", "two_layers"] == "passed"
+    assert (rows["right", "relu"], rows["wrong", "relu"]) == ("passed", "failed")
 
 
 def test_grade_says_what_to_do_when_the_folder_is_missing(tmp_path: Path):
     done = subprocess.run([sys.executable, str(ROOT / "classroom" / "grade.py"), str(tmp_path / "nope")],
                           capture_output=True, text=True)
     assert done.returncode == 1 and "is not a folder" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("module", [marks, student, grade, __import__("hidden_cases")], ids=lambda m: m.__name__)
+def test_the_examples_in_the_classroom_tools_docstrings_run(module):
+    import doctest
+
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0, result

@@ -167,8 +167,23 @@ print(untar_data(URLs.MNIST), [o.name for o in untar_data(URLs.MNIST).ls().sorte
 """
 
 
-def test_fastbooks_chapter_4_runs_unchanged_offline_after_make_data(real_idx, fastai_home, tmp_path):
-    """`make data` (python -m helpers fetch), then fastbook's cells in a fresh Python, outside the repo."""
+@pytest.fixture(scope="module", params=["installed", "0.0.7"])
+def fastdownload_path(request, tmp_path_factory) -> str:
+    """"" for the installed fastdownload (0.0.8 or later), else a folder holding fastdownload 0.0.7, Colab's in
+    2026, which downloads when ~/.fastai/archive is missing even though the data folder exists."""
+    if request.param == "installed":
+        return ""
+    target = tmp_path_factory.mktemp("fastdownload-0.0.7")
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
+                           "fastdownload==0.0.7"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return str(target)
+
+
+def test_fastbooks_chapter_4_runs_unchanged_offline_after_make_data(real_idx, fastai_home, tmp_path,
+                                                                     fastdownload_path):
+    """`make data` (python -m helpers fetch), then fastbook's cells in a fresh Python, outside the repo,
+    with the installed fastdownload and with Colab's 0.0.7."""
     env = {**os.environ, "PYTHONPATH": str(REPO), **OFFLINE}
     fetch = subprocess.run([sys.executable, "-m", "helpers", "fetch"], env=env, cwd=REPO,
                            capture_output=True, text=True, timeout=120)
@@ -179,7 +194,10 @@ def test_fastbooks_chapter_4_runs_unchanged_offline_after_make_data(real_idx, fa
 
     learner = tmp_path / "my_notebooks"
     learner.mkdir()
-    env.pop("PYTHONPATH")
+    env["PYTHONPATH"] = fastdownload_path
+    version = subprocess.run([sys.executable, "-c", "import fastdownload; print(fastdownload.__version__)"],
+                             env=env, capture_output=True, text=True).stdout.strip()
+    assert (version == "0.0.7") == bool(fastdownload_path), version
     book = subprocess.run([sys.executable, "-c", FASTBOOK_CHAPTER_4], env=env, cwd=learner,
                           capture_output=True, text=True, timeout=120)
     assert book.returncode == 0, book.stderr[-3000:]

@@ -13,13 +13,32 @@ def _requirement_lines(lines: list[str]) -> list[str]:
     return sorted(re.sub(r"\s+", "", line) for line in lines if line.strip() and not line.strip().startswith("#"))
 
 
-def test_environment_yml_lists_the_same_packages_as_requirements_txt():
-    reqs = _requirement_lines((ROOT / "requirements.txt").read_text().splitlines())
+def test_environment_yml_installs_the_lock_as_make_setup_does():
     env = (ROOT / "environment.yml").read_text().splitlines()
     start = next(i for i, line in enumerate(env) if line.strip() == "- pip:")
     pip_lines = [line.split("#")[0].strip()[2:] for line in env[start + 1:] if line.strip().startswith("- ")]
-    assert reqs == _requirement_lines(pip_lines)
-    assert "torch>=2.2" in reqs and "-e." in reqs
+    assert pip_lines == ["-r requirements.lock"]
+    assert re.search(r"pip install -q -r requirements\.lock$", (ROOT / "Makefile").read_text(), flags=re.M)
+
+
+def test_the_lock_pins_every_requirement_within_its_range():
+    """requirements.lock (make lock) is up to date with requirements.txt: every package named there is pinned,
+    to a version its range allows, and nothing in the lock is left unpinned."""
+    from packaging.requirements import Requirement
+
+    lock = (ROOT / "requirements.lock").read_text()
+    pins = {_name(m[1]): m[2] for m in re.finditer(r"^([A-Za-z0-9_.-]+)==([^\s;]+)", lock, flags=re.M)}
+    lines = [line.split("#")[0].strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
+    for line in [line for line in lines if line and not line.startswith("-")]:
+        req = Requirement(line)
+        assert _name(req.name) in pins, f"{req.name} is not in requirements.lock: run `make lock`"
+        assert req.specifier.contains(pins[_name(req.name)]), f"{req.name}=={pins[_name(req.name)]} is not {req}"
+    unpinned = [line for line in lock.splitlines() if line and not line.startswith((" ", "#", "-e ")) and "==" not in line]
+    assert not unpinned and "-e ." in lock.splitlines()
+
+
+def _name(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def test_ci_runs_the_readme_test_command():

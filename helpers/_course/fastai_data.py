@@ -8,7 +8,9 @@ none). `<name>` is the archive's name: `mnist_png` for `URLs.MNIST`, `mnist_samp
 `URLs.MNIST_SAMPLE`, the very names of our two folders.
 
 So one symbolic link, `<data>/mnist_sample -> <our cache>/mnist_sample`, is all fastbook's
-chapter 4 needs. We add a link only where nothing of that name exists: a folder fastai
+chapter 4 needs, and fastai's archive folder (`~/.fastai/archive`), made empty if missing:
+fastdownload 0.0.7 (Colab's in 2026) names the extracted folder from the archive's path, which it
+gets wrong when that folder does not exist yet, and downloads after all (0.0.8 makes the folder first). We add a link only where nothing of that name exists: a folder fastai
 downloaded, or a link you made, is never touched. With internet, fastai downloads every
 other dataset as usual.
 
@@ -41,10 +43,15 @@ def fastai_data_dir() -> Path | None:
     """
     if importlib.util.find_spec("fastai") is None:
         return None
+    return _fastai_path("data")
+
+
+def _fastai_path(key: str) -> Path:
+    """fastai's `fastai_path(key)` ("data" or "archive"), read without writing config.ini."""
     from fastcore.xtras import Config  # what fastai_cfg() reads it with (fastcore comes with fastai)
 
     home = Path(os.environ.get("FASTAI_HOME", "~/.fastai"))
-    return Config(home, "config.ini", create=None).path("data", "data")
+    return Config(home, "config.ini", create=None).path(key, key)
 
 
 def link_for_fastai(folder: Path) -> tuple[bool, str]:
@@ -66,6 +73,10 @@ def link_for_fastai(folder: Path) -> tuple[bool, str]:
     if data is None:
         return False, f"fastai: not installed, so {url} is not linked (helpers.get_mnist does not need it)"
     link = data / folder.name
+    try:  # fastdownload 0.0.7 downloads anyway when this folder is missing (see the module's docstring)
+        _fastai_path("archive").mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass  # then untar_data may download, as it would without us
     if link.is_symlink() and os.path.realpath(link) == os.path.realpath(folder):
         return False, f"fastai: untar_data({url}) finds {folder} (through {link})"
     if link.is_symlink() and not link.exists():
