@@ -40,11 +40,12 @@ import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # hidden_cases.py, beside this file
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # hidden_cases.py and student.py, beside this file
+import student  # noqa: E402
 COLUMNS = ["student", "notebook", "exercise", "passed", "status", "visible", "hidden", "hint_shown", "problem"]
 CHECK = re.compile(r"""helpers\.check\(\s*["'](\w+)["']""")
 STUB = "# your code here"
-ANSWERS = "Your answers"  # the heading of the answer cell the student copies add after the questions
+ANSWERS_HEADING = student.ANSWERS  # the start of the cell the student copies add after the questions
 PRELUDE = ("import torch\nimport numpy as np\nfrom torch import nn, tensor\nimport torch.nn.functional as F\n"
            "device = torch.device('cpu')\n")
 TIMEOUT_S = 60
@@ -54,8 +55,8 @@ MARK = "@@grade "  # starts each line the child process reports on (a student's 
 def exercises_in(nb: dict) -> dict[str, str]:
     """{exercise name: the source of its cell} for each code cell calling `helpers.check`."""
     found = {}
-    for cell in nb.get("cells", []):
-        source = "".join(cell.get("source", "")) if isinstance(cell, dict) else ""
+    for cell in [c for c in nb.get("cells", []) if isinstance(c, dict)]:
+        source = "".join(cell.get("source", ""))
         if cell.get("cell_type") == "code" and (m := CHECK.search(source)):
             found[m[1]] = source
     return found
@@ -88,11 +89,11 @@ def _run_cell(source: str, namespace: dict) -> tuple[object, str | None]:
 
 def answered(nb: dict) -> bool | None:
     """Did the student write under "Your answers"? None when the notebook has no such cell."""
-    for cell in nb.get("cells", []):
-        text = "".join(cell.get("source", "")) if isinstance(cell, dict) else ""
-        if cell.get("cell_type") == "markdown" and ANSWERS in text:
-            return any(re.sub(r"^\s*\d+\.\s*$", "", line).strip() for line in text.split("\n", 1)[-1].splitlines()
-                       if not line.lstrip().startswith(("*", "#")))
+    for cell in [c for c in nb.get("cells", []) if isinstance(c, dict)]:
+        text = "".join(cell.get("source", ""))
+        if cell.get("cell_type") == "markdown" and text.startswith(ANSWERS_HEADING):
+            written = text.removeprefix(ANSWERS_HEADING)
+            return any(re.sub(r"^\s*\d+\.\s*", "", line).strip() for line in written.splitlines())
     return None
 
 

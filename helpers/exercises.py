@@ -196,10 +196,10 @@ def _run_batches(code: Any, x: torch.Tensor, y: torch.Tensor, bs: int) -> list |
 def _batches_problem(got: Any, expected: list) -> Problem | None:
     if got is None:
         return ("it returned None instead of batches.",
-                "replace the `...` with a loop that yields each batch: `for i in range(0, len(x), bs):` and, "
-                "inside it, `yield x[i:i + bs], y[i:i + bs]`.")
+                "replace the `...` with a loop over where each batch starts (a `range` with a step of bs) that "
+                "`yield`s the two slices starting there, one of x and one of y.")
     if not isinstance(got, list) or not all(len(b) == 2 for b in got):
-        return "it did not give (x batch, y batch) pairs.", "`yield x[i:i + bs], y[i:i + bs]` inside the loop."
+        return "it did not give (x batch, y batch) pairs.", "`yield` two slices each time, one of x and one of y."
     if len(got) != len(expected):
         return (f"it gave {len(got)} batch(es), expected {len(expected)}.",
                 "go from 0 to len(x) in steps of bs, `range(0, len(x), bs)`: the last batch may be smaller.")

@@ -51,12 +51,16 @@ def _run(cmd: list, **kwargs) -> subprocess.CompletedProcess:
 
 
 def colab_python() -> tuple[str, str]:
-    """Colab's Python (3.13) if this machine has it, else this one: (path, the words for the report)."""
-    found = shutil.which(f"python{COLAB_PYTHON}")
+    """Colab's Python (3.13) if this machine has it, else this one: (path, the words for the report).
+    pyenv's own folders first: its `python3.13` shim fails unless 3.13 is selected."""
     pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    found = found or next((str(p) for p in sorted(pyenv.glob(f"{COLAB_PYTHON}.*/bin/python{COLAB_PYTHON}"))), None)
-    if found:
-        return found, f"Python {COLAB_PYTHON} ({found}), as Colab"
+    candidates = [str(p) for p in sorted(pyenv.glob(f"{COLAB_PYTHON}.*/bin/python{COLAB_PYTHON}"))]
+    candidates += [found] if (found := shutil.which(f"python{COLAB_PYTHON}")) else []
+    for candidate in candidates:
+        version = subprocess.run([candidate, "-c", "import platform; print(platform.python_version())"],
+                                 capture_output=True, text=True)
+        if version.returncode == 0 and version.stdout.startswith(COLAB_PYTHON + "."):
+            return candidate, f"Python {version.stdout.strip()} ({candidate}), as Colab's {COLAB_PYTHON}"
     return sys.executable, (f"Python {platform.python_version()} (no Python {COLAB_PYTHON} on this machine; "
                             f"Colab has {COLAB_PYTHON})")
 
@@ -91,6 +95,8 @@ def colab(tmp_path_factory: pytest.TempPathFactory) -> dict:
     stub = base / "stub" / "google" / "colab"   # `google` stays a namespace package (protobuf lives there too)
     stub.mkdir(parents=True)
     (stub / "__init__.py").write_text('"""Stand-in for Colab\'s google.colab module (tests/colab/test_colab.py)."""\n')
+    (stub / "output.py").write_text('"""Stand-in for google.colab.output: Colab draws third-party widgets once this is called."""\n'
+                                    "def enable_custom_widget_manager():\n    print('(Colab: custom widget manager on)')\n")
     site = Path(_run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip())
     (site / "colab_stub.pth").write_text(f"{base / 'stub'}\n")
     startup = base / "ipython" / "profile_default" / "startup"
@@ -123,7 +129,12 @@ def test_notebook_alone_installs_itself_and_runs_on_colabs_packages(colab: dict,
     install["source"] = source.replace(f"git+{repo_url()}", f"git+file://localhost{colab['clone']}")
     (folder / notebook.name).write_text(json.dumps(nb))
     shutil.copy(ROOT / "tests" / "sanitize.cfg", folder)
-    env = {**colab["env"], "FASTAI_HOME": str(folder / ".fastai")}  # a fresh runtime: no ~/.fastai yet
+    env = {**colab["env"], "FASTAI_HOME": str(folder / ".fastai")}  # a fresh runtime's own ~/.fastai
+    # On Colab, fastbook's `untar_data(URLs.MNIST_SAMPLE)` (01) downloads the sample: there is no internet here,
+    # so the sample is put where that download leaves it (data/mnist_sample, and the archive folder).
+    (folder / ".fastai" / "archive").mkdir(parents=True)
+    (folder / ".fastai" / "data").mkdir()
+    (folder / ".fastai" / "data" / "mnist_sample").symlink_to(cache_dir() / "mnist_sample", target_is_directory=True)
     t0 = time.perf_counter()
     done = subprocess.run([colab["python"], "-m", "pytest", "-p", "no:cacheprovider", "--nbval-lax",
                            "--nbval-current-env", "--nbval-sanitize-with", "sanitize.cfg", notebook.name],
