@@ -31,6 +31,7 @@ the course's known-mistake hints. This grader reuses the self-check's runner as 
 from __future__ import annotations
 
 import argparse
+import ast
 import csv
 import json
 import re
@@ -44,7 +45,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # hidden_cases.py and 
 import student  # noqa: E402
 COLUMNS = ["student", "notebook", "exercise", "passed", "status", "visible", "hidden", "hint_shown", "problem"]
 CHECK = re.compile(r"""helpers\.check\(\s*["'](\w+)["']""")
-STUB = "# your code here"
 ANSWERS_HEADING = student.ANSWERS  # the start of the cell the student copies add after the questions
 PRELUDE = ("import torch\nimport numpy as np\nfrom torch import nn, tensor\nimport torch.nn.functional as F\n"
            "device = torch.device('cpu')\n")
@@ -70,12 +70,33 @@ def expected_exercises(name: str) -> list[str]:
     return []
 
 
+def _code(source: str) -> str:
+    """A cell's Python: its IPython lines (`%pip ...`, `!ls`) left out."""
+    return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+
+
+def is_stub(source: str, name: str) -> bool:
+    """Is the `def name` (or `class name`) of this cell still the course's `...` placeholder?
+
+    >>> is_stub("def relu(x):\\n    ...  # your code here", "relu"), is_stub("def relu(x):\\n    return x  # your code here", "relu")
+    (True, False)
+    """
+    try:
+        tree = ast.parse(_code(source))
+    except SyntaxError:
+        return False  # written, if wrongly: the grader reports the error
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name:
+            return all(isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant) and
+                       (n.value.value is Ellipsis or isinstance(n.value.value, str)) for n in node.body)
+    return False
+
+
 def _run_cell(source: str, namespace: dict) -> tuple[object, str | None]:
     """Run an exercise cell in `namespace`; what it passed to `helpers.check`, or an error in words.
     `helpers.check` becomes `_handed_in`, which keeps what the cell hands in and gives it back."""
     handed: list = []
-    code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
-    code = code.replace("helpers.check(", "_handed_in(")
+    code = _code(source).replace("helpers.check(", "_handed_in(")
     namespace["_handed_in"] = lambda name, obj: handed.append(obj) or obj
     try:
         exec(compile(code, "<exercise cell>", "exec"), namespace)
@@ -138,8 +159,8 @@ def _grade_exercise(name: str, found: dict[str, str], namespace: dict, seed: int
         return {**row, "status": "error", "problem": f"{name!r} is not an exercise of this course"}
     if name not in found:
         return {**row, "status": "missing", "problem": "no cell calls helpers.check for it (deleted?)"}
-    if STUB in found[name]:
-        return {**row, "status": "not attempted", "problem": "the `...  # your code here` placeholder is still there"}
+    if is_stub(found[name], name):
+        return {**row, "status": "not attempted", "problem": "its body is still the `...` placeholder"}
     obj, error = _run_cell(found[name], namespace)
     if error:
         return {**row, "status": "error", "problem": error}
@@ -160,13 +181,16 @@ def student_of(path: Path, folder: Path) -> str:
     """The sub-folder's name (returned/ada/03_sgd.ipynb: ada), else the file's less the notebook's
     number and name (returned/ada_03.ipynb and returned/ada-03_sgd_from_scratch.ipynb: ada).
 
-    >>> student_of(Path("r/ada_03.ipynb"), Path("r")), student_of(Path("r/ben/05_mlp.ipynb"), Path("r"))
+    >>> student_of(Path("r/ada_03.ipynb"), Path("r")), student_of(Path("r/ben/Copy of 05_mlp.ipynb"), Path("r"))
     ('ada', 'ben')
+    >>> student_of(Path("r/Copy of 03_sgd_from_scratch (1).ipynb"), Path("r"))  # no name in it: the file's
+    'Copy of 03_sgd_from_scratch (1)'
     """
     relative = path.relative_to(folder)
     if len(relative.parts) > 1:
         return relative.parts[0]
-    name = re.sub(r"[\s_-]*(?<!\d)0[1-9](?:_[A-Za-z0-9_]+)?(?!\d)[\s_-]*", " ", path.stem).strip(" _-")
+    stem = re.sub(r"^Copy of |\s*\(\d+\)$", "", path.stem)  # Colab's "Copy of ...", a browser's "(1)"
+    name = re.sub(r"[\s_-]*(?<!\d)0[1-9](?:_[A-Za-z0-9_]+)?(?!\d)[\s_-]*", " ", stem).strip(" _-")
     return name or path.stem
 
 

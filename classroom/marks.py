@@ -7,15 +7,16 @@
 
 The rules, applied to every cell:
 
-- a folded `<details><summary>Solution ...` block gets the tag `solution`, a folded
-  `<details><summary>Answer...` block (an answer key) the tag `answer-key`; a markdown cell that holds
-  such a block among other text is first split in three (before, the block, after), so that removing
-  the tagged cell removes the answer and nothing else. No output changes: markdown has none.
-- slides: a markdown cell that opens with a heading starts a slide; a code cell with a figure is a
-  fragment (it appears on a click); any other markdown cell starts a sub-slide (below, in reveal.js's
-  second direction), with the code cells after it; solutions, answer keys, deep dives (`<details>` cells), the Colab
-  install cell and the closing "Recording the results" section are skipped; everything else follows
-  on the current slide.
+- cells: a markdown cell is cut so that each heading starts a cell of its own and each folded block
+  (`<details>...</details>`) is a cell of its own (the text is unchanged; markdown has no output). A folded
+  `<details><summary>Solution ...` block gets the tag `solution`, a `<details><summary>Answer...` block
+  (an answer key) the tag `answer-key`, so that removing the tagged cells removes the answers and
+  nothing else.
+- slides: a heading's cell starts a slide; any other markdown cell starts a sub-slide (below, in
+  reveal.js's second direction), with the code cells after it; a code cell with a figure is a fragment
+  (it appears on a click). Left out: solutions, answer keys, folded deep dives, sections headed
+  "Deep dive (optional)" (up to the next heading of their level or above), the Colab install cell and the
+  closing "Recording the results" section.
 
 tests/test_classroom.py fails when a notebook is not marked (`--check`).
 """
@@ -29,10 +30,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FOLDED = re.compile(r"<details><summary>(Solution|Answer)[^<]*</summary>.*?</details>", re.S)
+DETAILS = re.compile(r"<details><summary>.*?</details>", re.S)
 TAGS = {"Solution": "solution", "Answer": "answer-key"}
 CLASSROOM_TAGS = set(TAGS.values())
 HEADING = re.compile(r"#{1,3} ")
+SKIPPED_SECTIONS = ("Deep dive (optional)", "Recording the results")  # sections the slides leave out
 
 
 def _lines(text: str) -> list[str]:
@@ -44,40 +46,63 @@ def _markdown(text: str, tags: list[str] | None = None) -> dict:
     return {"cell_type": "markdown", "metadata": {"tags": tags} if tags else {}, "source": _lines(text)}
 
 
-def split_folded(cells: list[dict]) -> list[dict]:
-    """Each folded solution or answer key in a markdown cell of its own, tagged; other cells as they are.
+def _parts(text: str) -> list[tuple[str, str | None]]:
+    """A markdown cell's text cut into (part, tag) pairs: each `<details>` block alone (tagged when it is a
+    solution or an answer key), and the rest cut before each heading that is not at its start."""
+    parts: list[tuple[str, str | None]] = []
+    start = 0
+    for block in DETAILS.finditer(text):
+        parts += [(p, None) for p in _at_headings(text[start:block.start()])]
+        kind = re.match(r"<details><summary>(Solution|Answer)", block.group(0))
+        parts.append((block.group(0), TAGS[kind[1]] if kind else None))
+        start = block.end()
+    parts += [(p, None) for p in _at_headings(text[start:])]
+    return [(part.strip("\n"), tag) for part, tag in parts if part.strip()]
 
-    >>> cells = [_markdown("Try it.\\n\\n<details><summary>Answer (click to open)</summary>\\n\\n42\\n</details>\\n\\nNext.")]
-    >>> [(c["metadata"].get("tags"), "".join(c["source"])[:9]) for c in split_folded(cells)]
-    [(None, 'Try it.'), (['answer-key'], '<details>'), (None, 'Next.')]
+
+def _at_headings(text: str) -> list[str]:
+    """`text` cut before each heading line (outside ``` code fences)."""
+    chunks, current, fenced = [], [], False
+    for line in text.splitlines(keepends=True):
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        if HEADING.match(line) and not fenced and "".join(current).strip():
+            chunks.append("".join(current))
+            current = []
+        current.append(line)
+    return chunks + ["".join(current)]
+
+
+def split_cells(cells: list[dict]) -> list[dict]:
+    """Markdown cells split so that each heading starts a cell and each folded block (`<details>`) is a cell
+    of its own, solutions and answer keys tagged; code cells as they are. A cell that needs no split keeps its id.
+
+    >>> cells = [_markdown("Try it.\\n\\n<details><summary>Answer (click to open)</summary>\\n\\n42\\n</details>\\n\\n## Next")]
+    >>> [(c["metadata"].get("tags"), "".join(c["source"])[:9]) for c in split_cells(cells)]
+    [(None, 'Try it.'), (['answer-key'], '<details>'), (None, '## Next')]
     """
     out = []
     for cell in cells:
-        text = "".join(cell["source"])
-        blocks = list(FOLDED.finditer(text)) if cell["cell_type"] == "markdown" else []
-        if not blocks:
+        if cell["cell_type"] != "markdown":
             out.append(cell)
             continue
-        start, parts = 0, []
-        for block in blocks:
-            parts += [(text[start:block.start()], None), (block.group(0), TAGS[block.group(1)])]
-            start = block.end()
-        parts.append((text[start:], None))
-        parts = [(part.strip("\n"), tag) for part, tag in parts if part.strip()]
-        if len(parts) == 1:  # the cell is the block alone: keep the cell (its id), tag it
-            tags = sorted(set(cell["metadata"].get("tags", [])) | {parts[0][1]})
-            out.append({**cell, "metadata": {**cell["metadata"], "tags": tags}})
+        parts = _parts("".join(cell["source"]))
+        if len(parts) == 1:  # nothing to split: keep the cell (its id), tag it if it is an answer
+            tags = set(cell["metadata"].get("tags", [])) - CLASSROOM_TAGS | ({parts[0][1]} - {None})
+            metadata = {**cell["metadata"], "tags": sorted(tags)} if tags else \
+                {k: v for k, v in cell["metadata"].items() if k != "tags"}
+            out.append({**cell, "metadata": metadata})
             continue
         out += [_markdown(part, [tag] if tag else None) for part, tag in parts]
     return out
 
 
-def slide_type(cell: dict, index: int, in_recording: bool) -> str:
+def slide_type(cell: dict, index: int, skipped_section: bool) -> str:
     """What `nbconvert --to slides` does with this cell: "slide", "subslide", "fragment", "skip" or "-"
     (follows on the current slide)."""
     text = "".join(cell["source"]).lstrip()
     tags = set(cell["metadata"].get("tags", []))
-    if in_recording or tags & CLASSROOM_TAGS or text.startswith("<details"):
+    if skipped_section or tags & CLASSROOM_TAGS or text.startswith("<details"):
         return "skip"
     if cell["cell_type"] == "code":
         if index == 1 or "google.colab" in text:  # the Colab install cell
@@ -90,16 +115,20 @@ def slide_type(cell: dict, index: int, in_recording: bool) -> str:
 
 
 def mark(nb: dict) -> dict:
-    """The notebook with its folded answers split out and tagged, and every cell's slide type set."""
-    cells = split_folded(nb["cells"])
-    in_recording = False
+    """The notebook with its cells split (headings, folded blocks), answers tagged, every slide type set."""
+    cells = split_cells(nb["cells"])
+    skipping, level = False, 0  # inside a section left out of the slides (a deep dive, the recording), and its level
     for i, cell in enumerate(cells):
         text = "".join(cell["source"]).lstrip()
         if cell["cell_type"] == "markdown" and HEADING.match(text):
-            in_recording = text.startswith("## Recording the results")
+            this = len(text) - len(text.lstrip("#"))
+            if any(words in text.splitlines()[0] for words in SKIPPED_SECTIONS):
+                skipping, level = True, this
+            elif skipping and this <= level:
+                skipping = False
         if cell["cell_type"] == "markdown" and text.startswith("Next:"):
-            in_recording = False  # the link to the next notebook closes the last slide
-        cell["metadata"]["slideshow"] = {"slide_type": slide_type(cell, i, in_recording)}
+            skipping = False  # the link to the next notebook closes the last slide
+        cell["metadata"]["slideshow"] = {"slide_type": slide_type(cell, i, skipping)}
     return {**nb, "cells": cells}
 
 

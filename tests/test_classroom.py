@@ -55,16 +55,33 @@ def test_marks_check_fails_on_a_notebook_with_an_untagged_answer(tmp_path: Path)
     assert marks.main(["--check", str(broken)]) == 1
 
 
-def test_headings_start_slides_and_answers_are_skipped():
+def test_each_heading_starts_a_cell_and_each_folded_block_is_a_cell():
+    for nb in NOTEBOOKS:
+        for cell in _cells(nb):
+            if cell["cell_type"] == "markdown":
+                assert len(marks._parts("".join(cell["source"]))) == 1, (nb.name, "".join(cell["source"])[:80])
+
+
+def test_headings_start_slides_and_answers_deep_dives_and_recording_are_skipped():
     for nb in NOTEBOOKS:
         kinds = [(c["metadata"]["slideshow"]["slide_type"], c) for c in _cells(nb)]
         assert kinds[0][0] == "slide"
+        skipped_section, level = False, 0  # in a deep dive or the recording, down to the next heading of its level
         for kind, cell in kinds:
             text = "".join(cell["source"]).lstrip()
+            if cell["cell_type"] == "markdown" and re.match(r"#{1,3} ", text):
+                this = len(text) - len(text.lstrip("#"))
+                if "Deep dive (optional)" in text.splitlines()[0] or "Recording" in text.splitlines()[0]:
+                    skipped_section, level = True, this
+                elif this <= level:
+                    skipped_section = False
+            if skipped_section and not text.startswith("Next:"):
+                assert kind == "skip", (nb.name, text[:60])
+                continue
             if (FOLDED_ANSWER.search(text) or text.startswith(("<details>", "## Recording the results"))
                     or "google.colab" in text or (cell["cell_type"] == "code" and "helpers.record_results(" in text)):
                 assert kind == "skip", (nb.name, text[:60])
-            elif cell["cell_type"] == "markdown" and re.match(r"#{1,3} ", text) and "Recording" not in text:
+            elif cell["cell_type"] == "markdown" and re.match(r"#{1,3} ", text):
                 assert kind == "slide", (nb.name, text[:60])
 
 
@@ -151,7 +168,8 @@ def returned(tmp_path_factory) -> Path:
     answers = next(c for c in complete["cells"] if "".join(c["source"]).startswith("### Your answers"))
     answers["source"] = "".join(answers["source"]).replace("\n1. ", "\n1. The loss, because accuracy is flat.", 1)
     (folder / "ada" / "03_sgd_from_scratch.ipynb").write_text(json.dumps(complete))
-    half = _returned(ROOT / "student" / "05_mlp.ipynb", {"relu": "def relu(x):\n    return x.abs()\n"})
+    # relu written but wrong, the stub's comment kept (it is still an attempt); two_layers untouched
+    half = _returned(ROOT / "student" / "05_mlp.ipynb", {"relu": "def relu(x):\n    return x.abs()  # your code here\n"})
     (folder / "ben_05_mlp.ipynb").write_text(json.dumps(half))
     (folder / "cy_03.ipynb").write_text((ROOT / "student" / "03_sgd_from_scratch.ipynb").read_text()[:3000])
     return folder
