@@ -1,6 +1,6 @@
 """How long each notebook takes in class: reading time, and run time in full and quick mode.
 
-    python classroom/time_notebooks.py          (about 15 minutes on a 2-core CPU)
+    .venv/bin/python classroom/time_notebooks.py       (about 20 minutes on a 2-core CPU)
 
 Runs the student copies (what a class runs), each in a fresh kernel, in a temporary folder (nothing
 in the checkout is written), first in quick mode (MNIST_QUICK=1), then in full mode, one notebook at

@@ -199,6 +199,14 @@ def test_grading_three_returned_notebooks_gives_one_row_per_exercise(returned: P
     assert _digest(returned) == before, "the grader changed a returned notebook"
 
 
+def test_a_notebook_without_exercises_gets_its_questions_row_only(tmp_path: Path):
+    nb = json.loads((ROOT / "student" / "08_summary.ipynb").read_text())
+    answers = next(c for c in nb["cells"] if "".join(c["source"]).startswith("### Your answers"))
+    answers["source"] = "### Your answers\n\n1. Error rates show factors.\n"  # the instruction line deleted
+    (tmp_path / "ada_08.ipynb").write_text(json.dumps(nb))
+    assert [(r["exercise"], r["status"]) for r in grade.grade(tmp_path, seed=0)] == [("questions", "answered")]
+
+
 def test_code_that_only_fits_the_visible_cases_fails_the_hidden_ones(tmp_path: Path):
     visible = {c_in: EXERCISES["conv_multiply_adds"].solution(c_in, c_out, k, n)
                for _, (c_in, c_out, k, n) in EXERCISES["conv_multiply_adds"].cases()}
