@@ -39,7 +39,7 @@ def project_copy(tmp_path: Path) -> Path:
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
     shutil.copy(ROOT / "README.md", tmp_path)
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks", ignore=shutil.ignore_patterns("results", "helpers"))
-    shutil.copytree(ROOT / "student", tmp_path / "student")
+    shutil.copytree(ROOT / "student", tmp_path / "student", ignore=shutil.ignore_patterns("results", "helpers", "models"))
     return tmp_path
 
 
