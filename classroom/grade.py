@@ -63,12 +63,17 @@ def exercises_in(nb: dict) -> dict[str, str]:
     return found
 
 
+def course_notebook(name: str) -> Path | None:
+    """The course notebook with the same number as `name` ("alice_03.ipynb": 03_sgd_from_scratch.ipynb), or None."""
+    number = re.search(r"(?<!\d)(0[1-9])(?!\d)", name)
+    found = sorted((ROOT / "notebooks").glob(f"{number[1]}_*.ipynb")) if number else []
+    return found[0] if found else None
+
+
 def expected_exercises(name: str) -> list[str]:
     """The exercises of the course notebook with the same number as `name` (e.g. "alice_03.ipynb": 03's)."""
-    number = re.search(r"(?<!\d)(0[1-9])(?!\d)", name)
-    for course in sorted((ROOT / "notebooks").glob(f"{number[1]}_*.ipynb")) if number else []:
-        return list(exercises_in(json.loads(course.read_text())))
-    return []
+    course = course_notebook(name)
+    return list(exercises_in(json.loads(course.read_text()))) if course else []
 
 
 def _code(source: str) -> str:
@@ -91,12 +96,6 @@ def is_stub(source: str, name: str) -> bool:
             return all(isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant) and
                        (n.value.value is Ellipsis or isinstance(n.value.value, str)) for n in node.body)
     return False
-
-
-def _is_course_notebook_without_exercises(name: str) -> bool:
-    number = re.search(r"(?<!\d)(0[1-9])(?!\d)", name)
-    return bool(number) and any(True for _ in (ROOT / "notebooks").glob(f"{number[1]}_*.ipynb")) and \
-        not expected_exercises(name)
 
 
 def _run_cell(source: str, namespace: dict) -> tuple[object, str | None]:
@@ -147,7 +146,7 @@ def grade_notebook(path: Path, seed: int, emit=print) -> None:
         if row["passed"] != "yes" and name in EXERCISES:  # as helpers.check does: later cells get the course's own
             namespace[name] = EXERCISES[name].solution
         emit(json.dumps(row))
-    if not names and not _is_course_notebook_without_exercises(path.name):  # 08 has none: only its questions
+    if not names and course_notebook(path.name) is None:  # a course notebook without exercises (08): questions only
         emit(json.dumps({"status": "error", "passed": "no", "problem": "no exercise cell found"}))
     wrote = answered(nb)
     if wrote is not None:

@@ -151,6 +151,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/[0-9]*.ipynb")
     args = parser.parse_args(argv)
     paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing or not paths:
+        print(f"marks: no such notebook: {', '.join(missing) or 'notebooks/ is empty'}. Name .ipynb files, or run it "
+              "from a checkout of the course.", file=sys.stderr)
+        return 1
     stale = []
     for path in paths:
         marked = mark(json.loads(path.read_text()))

@@ -92,7 +92,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if student/ is out of date")
     args = parser.parse_args(argv)
-    stale = build(check=args.check)
+    try:
+        stale = build(check=args.check)
+    except FileNotFoundError as e:
+        print(f"student: {e}", file=sys.stderr)
+        return 1
     if args.check and stale:
         names = ", ".join(p.name for p in stale)
         print(f"student/ is out of date with notebooks/ ({names}). Run: make student", file=sys.stderr)

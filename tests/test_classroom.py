@@ -255,3 +255,20 @@ def test_the_examples_in_the_classroom_tools_docstrings_run(module):
 
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0, result
+
+
+def test_the_tools_say_what_is_wrong_instead_of_a_traceback(tmp_path: Path, capsys):
+    assert marks.main([str(tmp_path / "nope.ipynb")]) == 1
+    assert "no such notebook" in capsys.readouterr().err
+    with pytest.raises(FileNotFoundError, match="no notebooks in"):
+        student.build(tmp_path / "empty", tmp_path / "student")
+
+
+def test_reading_time_counts_the_prose_outside_folded_blocks(tmp_path: Path):
+    import time_notebooks
+
+    nb = {"cells": [{"cell_type": "markdown", "source": ["word " * 240]},
+                    {"cell_type": "markdown", "source": ["<details><summary>Deep</summary> " + "x " * 999 + "</details>"]},
+                    {"cell_type": "code", "source": ["y = 1 " * 500], "outputs": []}]}
+    (tmp_path / "01_x.ipynb").write_text(json.dumps(nb))
+    assert time_notebooks.reading_minutes(tmp_path / "01_x.ipynb") == 240 / time_notebooks.WORDS_PER_MINUTE == 2
