@@ -37,6 +37,12 @@ lock: $(STAMP)
 	$(BIN)/python -m uv pip compile requirements.txt --universal --python-version 3.11.5 --upgrade \
 	  --custom-compile-command "make lock" -o requirements.lock
 
+# Cut a release: pyproject's version, every install cell and Colab badge pinned to its tag, one commit, the tag.
+.PHONY: release
+release: $(STAMP)
+	@test -n "$(VERSION)" || { echo "make release VERSION=X.Y.Z (the current one is in pyproject.toml)"; exit 2; }
+	$(BIN)/python -m helpers release $(VERSION)
+
 data: $(STAMP)
 	$(BIN)/python -m helpers fetch
 

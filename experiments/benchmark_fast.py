@@ -1,13 +1,13 @@
 """Time to 99% on MNIST, ours against the peer recipe, side by side (a script, not a test):
 `make bench-fast` or `.venv/bin/python experiments/benchmark_fast.py [--seeds 0 1 2]`.
 
-The contestants (helpers/fast.py, taught in notebook 07):
+The contestants (helpers/speed.py, taught in notebook 07):
   peer  tuomaso/train_mnist_fast's recipe as published (Conv2d(1,24,5), max-pool, ReLU,
         Conv2d(24,32,3), max-pool, ReLU, Linear(800,256), ReLU, Linear(256,10); Adam lr 1e-2
         betas (0.7, 0.9); OneCycleLR max 1e-2 without momentum cycling; batch 256; one epoch;
         float32; test set evaluated in batches of 2000 under torch.no_grad);
-  ours  helpers.fast.our_recipe(device), what notebook 07 arrives at;
-  peer + our machine settings  the peer recipe with helpers.fast.machine_settings(PEER, device):
+  ours  helpers.speed.our_recipe(device), what notebook 07 arrives at;
+  peer + our machine settings  the peer recipe with helpers.speed.machine_settings(PEER, device):
         channels_last, evaluation in batches of 500 under inference_mode, bfloat16 where fast.
         The gap between it and the peer is what this machine's settings buy; the gap between
         it and ours is what our recipe itself buys.
@@ -36,7 +36,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import helpers  # noqa: E402
-from helpers.fast import PEER, machine_settings, mnist_tensors, our_recipe, race  # noqa: E402
+from helpers.speed import PEER, machine_settings, mnist_tensors, our_recipe, race  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

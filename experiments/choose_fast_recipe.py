@@ -4,7 +4,7 @@
 Whether the smaller network, label smoothing, another crop or fewer steps keep 99% is a question about
 accuracy, so it is answered on images the networks do not train on, and not on the test set (whose score
 must stay an honest estimate): the last 10,000 of MNIST's 60,000 training images are held out, every
-candidate trains on the other 50,000, and `helpers.fast.race` scores them on the held-out ones, taking
+candidate trains on the other 50,000, and `helpers.speed.race` scores them on the held-out ones, taking
 turns seed by seed. A candidate passes by the race's rule: a mean accuracy of at least 0.99 over the
 seeds and no seed below 0.989. Notebook 07 keeps the fastest candidate that passes. About two minutes
 with eight seeds on a 2-core CPU. The result of each run is in experiments/fast_recipe.md.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import helpers  # noqa: E402
-from helpers.fast import PEER, Tensors, machine_settings, mnist_tensors, our_recipe, race  # noqa: E402
+from helpers.speed import PEER, MnistTensors, machine_settings, mnist_tensors, our_recipe, race  # noqa: E402
 
 
 def candidates(device) -> list:
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None):
         parser.error("--n-valid must be between 1 and 59,999: the images held out of MNIST's 60,000 training images")
     device = helpers.setup(seed=0, verbose=False)
     data = mnist_tensors(device, n_train=60_000, n_test=10_000)
-    held_out = Tensors(data.train_x[:-args.n_valid], data.train_y[:-args.n_valid],
+    held_out = MnistTensors(data.train_x[:-args.n_valid], data.train_y[:-args.n_valid],
                        data.train_x[-args.n_valid:], data.train_y[-args.n_valid:])
     table = race(candidates(device), held_out, args.seeds, verbose=False).set_index("method")
     print(table.to_string())

@@ -46,7 +46,7 @@ from helpers.draw_widget import draw_digit
 from helpers.resnet import first_images, fit_seconds
 
 # 07 fast training
-from helpers import fast  # helpers.fast.race, .our_recipe, .Stopwatch, ...: the pieces notebook 07 builds up
+from helpers import speed  # helpers.speed.race, .our_recipe, .Stopwatch, ...: the pieces notebook 07 builds up
 
 # 08 summary
 from helpers._course.results import load_results
@@ -59,6 +59,6 @@ __all__ = [
     "BasicDataLoader", "fit", "plot_history", "draw_sgd_loop", "lr_explorer",
     "draw_digit",
     "first_images", "fit_seconds",
-    "fast",
+    "speed",
     "load_results", "summary_table", "plot_error_vs_time", "step_costs",
 ]

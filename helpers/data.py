@@ -5,8 +5,9 @@
   index in the MNIST file, so fastbook's code runs on it unchanged;
 * `load_mnist(kind, split)` gives the same images as tensors, read straight from the MNIST files (fast).
 
-Both build what they need once, offline, from a local cache; how, and where the files come from,
-is course machinery (helpers/_course/cache.py and sources.py).
+Both build what they need once, offline, from a local cache (`python -m helpers where` prints it).
+This file is the lesson's view; the work behind it is course machinery: helpers/_course/cache.py
+(the cache, its checks and lock) and sources.py (where the four files come from).
 
 >>> sorted(p.name for p in (get_mnist("sample") / "valid").iterdir())
 ['3', '7']

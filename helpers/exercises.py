@@ -9,7 +9,9 @@ Each exercise below is data: how `check` calls your code, a reference solution, 
 description and the inputs) and the known mistakes, each written as the wrong code itself with
 the hint that fixes it. When your result differs from the reference's, `check` runs the known
 mistakes on the same inputs: if one goes wrong in exactly the same way as yours, you get its hint.
-The runner that does this is in _course/exercises_runner.py.
+The runner that does this is in _course/exercises_runner.py. A new exercise is an `Exercise` entry
+here, its hidden grading cases in classroom/hidden_cases.py, and its name and a solution in
+tests/test_exercises.py (CONTRIBUTING.md, "Adding an exercise").
 
 >>> def relu(x):
 ...     return x.clamp_min(0.)

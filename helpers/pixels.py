@@ -42,20 +42,9 @@ def pixel_heatmap(img: Any, crop: Crop | None = None, cmap: str = "Greys", font_
     ...
     ValueError: pixel_heatmap expects one image of shape [H, W], got [2, 28, 28]: pick one, e.g. img[0].
     """
-    arr = np.asarray(img.detach().cpu() if isinstance(img, torch.Tensor) else img)
-    if arr.ndim != 2:
-        hint = ": drop the channel axis with img.squeeze()" if arr.ndim == 3 and 1 in (arr.shape[0], arr.shape[-1]) \
-            else ": pick one, e.g. img[0]" if arr.ndim == 3 else ""
-        raise ValueError(f"pixel_heatmap expects one image of shape [H, W], got {list(arr.shape)}{hint}.")
-    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
-        raise ValueError(f"pixel_heatmap expects numbers (uint8 0..255 or floats 0..1), got dtype {arr.dtype}.")
-    if crop is not None and (not isinstance(crop, (tuple, list)) or len(crop) != 2):
-        raise ValueError(f"crop must be a pair (rows, cols), e.g. (slice(4, 15), slice(4, 22)); got {crop!r}.")
-    rows, cols = (slice(None), slice(None)) if crop is None else (_as_slice(crop[0], "rows"), _as_slice(crop[1], "cols"))
-    r_idx, c_idx = np.arange(arr.shape[0])[rows], np.arange(arr.shape[1])[cols]
-    if len(r_idx) == 0 or len(c_idx) == 0:
-        raise ValueError(f"crop {crop!r} selects no pixels of an image of shape {list(arr.shape)}.")
-    df = pd.DataFrame(arr[rows, cols], index=r_idx, columns=c_idx)
+    arr = _one_image(img)
+    rows, cols = _crop_slices(crop, arr.shape)
+    df = pd.DataFrame(arr[rows, cols], index=np.arange(arr.shape[0])[rows], columns=np.arange(arr.shape[1])[cols])
     # A table id made from the pixels: the same HTML on every run, and no two heatmaps share CSS.
     uid = hashlib.md5(arr.tobytes() + repr((crop, arr.dtype.str)).encode()).hexdigest()[:10]
     styler = df.style.set_uuid(f"px{uid}").set_properties(**{"font-size": font_size})
@@ -64,6 +53,31 @@ def pixel_heatmap(img: Any, crop: Crop | None = None, cmap: str = "Greys", font_
         styler = styler.format(precision=2)
     vmax = max(1.0, float(np.nanmax(arr))) if floats else max(255, int(arr.max()))
     return styler.background_gradient(cmap=cmap, axis=None, vmin=0, vmax=vmax)
+
+
+def _one_image(img: Any) -> np.ndarray:
+    """`img` as a 2-D array of numbers, or what a learner got wrong: a batch, a channel axis, booleans."""
+    arr = np.asarray(img.detach().cpu() if isinstance(img, torch.Tensor) else img)
+    if arr.ndim != 2:
+        hint = ": drop the channel axis with img.squeeze()" if arr.ndim == 3 and 1 in (arr.shape[0], arr.shape[-1]) \
+            else ": pick one, e.g. img[0]" if arr.ndim == 3 else ""
+        raise ValueError(f"pixel_heatmap expects one image of shape [H, W], got {list(arr.shape)}{hint}.")
+    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+        raise ValueError(f"pixel_heatmap expects numbers (uint8 0..255 or floats 0..1), got dtype {arr.dtype}"
+                         f"{': a comparison gives booleans, make them numbers with .float()' if arr.dtype == bool else ''}.")
+    return arr
+
+
+def _crop_slices(crop: Crop | None, shape: tuple[int, ...]) -> tuple[slice, slice]:
+    """The (rows, cols) slices of `crop`, or a clear error for a crop that selects nothing."""
+    if crop is None:
+        return slice(None), slice(None)
+    if not isinstance(crop, (tuple, list)) or len(crop) != 2:
+        raise ValueError(f"crop must be a pair (rows, cols), e.g. (slice(4, 15), slice(4, 22)); got {crop!r}.")
+    rows, cols = _as_slice(crop[0], "rows"), _as_slice(crop[1], "cols")
+    if not (len(range(shape[0])[rows]) and len(range(shape[1])[cols])):
+        raise ValueError(f"crop {crop!r} selects no pixels of an image of shape {list(shape)}.")
+    return rows, cols
 
 
 def class_counts(**labels: Any) -> pd.DataFrame:

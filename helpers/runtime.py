@@ -4,7 +4,7 @@ Every notebook starts with `device = setup()`: it seeds Python, NumPy and PyTorc
 picks the fastest device there is, and says which.
 
 Quick mode (`MNIST_QUICK=1`, what the tests run) gives the slow notebooks (06, 07) less data,
-from the data layer (`get_mnist`, `helpers.fast.mnist_tensors`), so their lesson code stays as
+from the data layer (`get_mnist`, `helpers.speed.mnist_tensors`), so their lesson code stays as
 it is. Full mode, the default, is what learners run.
 
 >>> device = setup(seed=42)             # doctest: +ELLIPSIS

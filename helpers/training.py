@@ -96,7 +96,9 @@ def fit(
     device: torch.device | str | None = None,
     verbose: bool = False,
 ) -> History:
-    """Train `model` for `epochs` passes over `train_dl` and return the history. Taught in notebook 03.
+    """Train `model` for `epochs` passes over `train_dl` and return the history.
+
+    Notebook 03 writes this loop by hand (`train_epoch`, `BasicLearner.fit`); notebooks 04 and 05 call this copy.
 
     Each step is the SGD loop: predict, loss, `backward`, `opt.step()`, `opt.zero_grad()`.
     `opt` is anything with `step()` and `zero_grad()` (a torch optimizer or your own).
@@ -115,12 +117,8 @@ def fit(
     ...
     ValueError: the model's parameters are on cpu but device is meta: move the model first, model.to(device).
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a whole number >= 1, got {epochs!r}.")
-    if not (callable(getattr(opt, "step", None)) and callable(getattr(opt, "zero_grad", None))):
+    if not (callable(getattr(opt, "step", None)) and callable(getattr(opt, "zero_grad", None))):  # e.g. the params
         raise ValueError("opt must have step() and zero_grad() methods, e.g. torch.optim.SGD(model.parameters(), lr=0.1).")
-    if not callable(loss_fn):
-        raise ValueError("loss_fn must be a function loss_fn(preds, targets) -> scalar tensor.")
     device = _check_device(model, device)
     hist: History = {k: [] for k in HISTORY_KEYS}
     for epoch in range(1, epochs + 1):

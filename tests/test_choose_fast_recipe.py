@@ -18,7 +18,7 @@ def test_the_candidates_are_the_ones_the_lab_notes_list():
     names = [recipe.name for recipe in experiment.candidates("cpu")]
     assert len(names) == len(set(names)) == 8
     assert "ours" in names and all(name in notes for name in names), names
-    ours = helpers.fast.our_recipe("cpu")
+    ours = helpers.speed.our_recipe("cpu")
     assert ours in experiment.candidates("cpu")  # the recipe notebook 07 races is among those chosen from
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import multiprocessing
 import os
 import shutil
@@ -220,7 +221,12 @@ def test_copied_cache_with_new_mtimes_is_still_accepted(tmp_cache, tmp_path, mon
     shutil.copytree(tmp_cache, copy, copy_function=shutil.copyfile)  # new mtimes, same bytes: md5 says it's fine
     monkeypatch.setenv("MNIST_CACHE", str(copy))
     monkeypatch.setenv("MNIST_SOURCE", str(tmp_path / "nowhere"))
+    marker = copy / "idx" / ".complete.json"
+    before = marker.read_bytes()
+    assert cache.idx_is_complete(copy / "idx") and marker.read_bytes() == before  # the check only reads
     assert helpers.load_mnist("full", "test")[0].shape == (10000, 28, 28)
+    files = json.loads(marker.read_text())["files"]                                # the new mtimes recorded,
+    assert all(files[p.name]["mtime_ns"] == p.stat().st_mtime_ns for p in (copy / "idx").glob("*-ubyte"))  # no md5 next time
 
 
 def test_interrupted_build_is_detected_and_finished(tmp_cache):
@@ -329,7 +335,7 @@ def test_quick_mode_gets_smaller_folders_of_the_same_layout(monkeypatch):
 
 
 def test_quick_mode_gives_notebook_07_the_first_6000_images(monkeypatch):
-    from helpers.fast import mnist_tensors
+    from helpers.speed import mnist_tensors
     monkeypatch.setenv("MNIST_QUICK", "1")
     d = mnist_tensors()
     assert (len(d.train_x), len(d.test_x)) == (6000, 2000)

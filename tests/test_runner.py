@@ -95,3 +95,17 @@ def test_an_unknown_notebook_name_says_which_exist(capsys):
     assert run_notebooks(["5_resnet"]) == 2
     out = capsys.readouterr().out
     assert "'5_resnet' is not a notebook" in out and "06_resnet18" in out and "08_summary" in out
+
+
+def test_each_saved_notebook_hands_what_it_recorded_to_after_each(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_QUICK", "0")
+    nb, silent = tmp_path / "01_records.ipynb", tmp_path / "02_silent.ipynb"
+    _notebook(nb, "import json, pathlib\n(p := pathlib.Path('results/full')).mkdir(parents=True, exist_ok=True)\n"
+                  "(p / '01_records.json').write_text(json.dumps([{'notebook': '01_records', 'task': 't', 'method': 'm', 'value': 0.9}]))")
+    _notebook(silent, "print('records nothing')")
+    calls = []
+    assert run_notebooks([str(nb), str(silent)], after_each=lambda name, rows: calls.append((name, rows))) == 0
+    assert calls == [("01_records", [{"notebook": "01_records", "task": "t", "method": "m", "value": 0.9}])]
+    monkeypatch.setenv("MNIST_QUICK", "1")                       # quick mode saves nothing: nothing to hand on
+    calls.clear()
+    assert run_notebooks([str(nb)], after_each=lambda name, rows: calls.append(name)) == 0 and calls == []

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers._course.repo import colab_link, repo_url, set_repo
+from helpers._course.repo import colab_link, release_tag, repo_url, set_repo
 from website import build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,10 +53,11 @@ def test_every_notebook_button_is_built_from_pyprojects_address():
     assert sorted(links) == [f"notebooks/{nb.name}" for nb in NOTEBOOKS]
     for nb in NOTEBOOKS:
         path = f"notebooks/{nb.name}"
-        assert links[path]["colab"] == colab_link(url, path)  # the README's badges use the same function
-        assert links[path]["colab"] == f"https://colab.research.google.com/github/{owner_name}/blob/main/{path}"
-        assert links[path]["download"] == f"https://raw.githubusercontent.com/{owner_name}/main/{path}"
-        assert links[path]["github"] == f"https://github.com/{owner_name}/blob/main/{path}"
+        tag = release_tag()   # the release the install cells pin: what a class runs
+        assert links[path]["colab"] == colab_link(url, path, tag)  # the README's badges use the same function
+        assert links[path]["colab"] == f"https://colab.research.google.com/github/{owner_name}/blob/{tag}/{path}"
+        assert links[path]["download"] == f"https://raw.githubusercontent.com/{owner_name}/{tag}/{path}"
+        assert links[path]["github"] == f"https://github.com/{owner_name}/blob/{tag}/{path}"
 
 
 def test_the_site_never_executes_a_notebook_and_loads_nothing_from_a_cdn():
@@ -82,12 +83,12 @@ def test_a_forks_set_repo_moves_every_button_and_the_home_page(project: Path):
     set_repo(fork, root=project)
     cfg = build.config(project)
     for path, links in cfg["extra"]["notebook_links"].items():
-        assert links["colab"] == f"https://colab.research.google.com/github/someone/mnist-fork/blob/main/{path}"
+        assert links["colab"] == f"https://colab.research.google.com/github/someone/mnist-fork/blob/{release_tag()}/{path}"
         assert "someone/mnist-fork" in links["download"] and "someone/mnist-fork" in links["github"]
     home = build.home_page(project)
     assert repo_url() not in home and fork in home
     for nb in NOTEBOOKS:
-        assert f"(notebooks/{nb.name})" in home and colab_link(fork, f"notebooks/{nb.name}") in home
+        assert f"(notebooks/{nb.name})" in home and colab_link(fork, f"notebooks/{nb.name}", release_tag()) in home
 
 
 def test_a_new_or_renumbered_notebook_needs_no_change(project: Path):

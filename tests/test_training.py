@@ -71,15 +71,13 @@ def test_fit_works_with_a_hand_written_optimizer_and_plain_function():
     assert hist["valid_acc"][-1] > 0.95
 
 
-def test_fit_rejects_bad_arguments():
+def test_fit_says_what_a_learner_got_wrong():
     x, y = _blobs(20)
     dl = DataLoader(TensorDataset(x, y), batch_size=10)
     model = nn.Linear(2, 3)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
-    with pytest.raises(ValueError, match="epochs"):
-        fit(model, dl, dl, cross_entropy, opt, epochs=0)
-    with pytest.raises(ValueError, match="step\\(\\) and zero_grad\\(\\)"):
-        fit(model, dl, dl, cross_entropy, object(), epochs=1)
+    with pytest.raises(ValueError, match="step\\(\\) and zero_grad\\(\\)"):   # the parameters instead of an optimiser
+        fit(model, dl, dl, cross_entropy, list(model.parameters()), epochs=1)
     with pytest.raises(ValueError, match="scalar"):
         fit(model, dl, dl, lambda p, t: F.cross_entropy(p, t, reduction="none"), opt, epochs=1)
     with pytest.raises(ValueError, match="empty"):

@@ -57,20 +57,20 @@ def notebooks(root: Path = ROOT) -> list[Path]:
     return sorted((root / "notebooks").glob(NOTEBOOK_GLOB))
 
 
-def links(url: str, path: str) -> dict[str, str]:
-    """The buttons of the page of `path` (a notebook's path in the repository), from the project's address.
+def links(url: str, path: str, ref: str = "main") -> dict[str, str]:
+    """The buttons of the page of `path` (a notebook's path in the repository), at `ref` (the release's tag).
 
-    >>> links("https://github.com/me/mnist", "notebooks/01_pixels.ipynb")["colab"]
-    'https://colab.research.google.com/github/me/mnist/blob/main/notebooks/01_pixels.ipynb'
-    >>> links("https://github.com/me/mnist", "notebooks/01_pixels.ipynb")["download"]
-    'https://raw.githubusercontent.com/me/mnist/main/notebooks/01_pixels.ipynb'
+    >>> links("https://github.com/me/mnist", "notebooks/01_pixels.ipynb", "v0.2.0")["colab"]
+    'https://colab.research.google.com/github/me/mnist/blob/v0.2.0/notebooks/01_pixels.ipynb'
+    >>> links("https://github.com/me/mnist", "notebooks/01_pixels.ipynb", "v0.2.0")["download"]
+    'https://raw.githubusercontent.com/me/mnist/v0.2.0/notebooks/01_pixels.ipynb'
     """
-    colab = repo.colab_link(url, path)  # also refuses an address that is not GitHub's
+    colab = repo.colab_link(url, path, ref)  # also refuses an address that is not GitHub's
     m = repo.GITHUB.match(url)
     return {
         "colab": colab,
-        "download": f"https://raw.githubusercontent.com/{m['owner']}/{m['name']}/main/{path}",
-        "github": f"https://github.com/{m['owner']}/{m['name']}/blob/main/{path}",
+        "download": f"https://raw.githubusercontent.com/{m['owner']}/{m['name']}/{ref}/{path}",
+        "github": f"https://github.com/{m['owner']}/{m['name']}/blob/{ref}/{path}",
     }
 
 
@@ -184,7 +184,7 @@ def config(root: Path = ROOT, docs_dir: Path | None = None, site_dir: Path | Non
         "extra": {
             "repository": url,
             # the buttons of each notebook page, keyed by the notebook's path in the repository
-            "notebook_links": {path: links(url, path) for section, path in pages(root) if path.endswith(".ipynb")},
+            "notebook_links": {path: links(url, path, repo.release_tag(root)) for section, path in pages(root) if path.endswith(".ipynb")},
             "generator": False,
         },
     }
@@ -248,12 +248,12 @@ def static_notebook(nb: dict) -> dict:
 
 def home_page(root: Path = ROOT) -> str:
     """website/home.md with the notebook table and the project's address filled in."""
-    url = repo.repo_url(root)
+    url, tag = repo.repo_url(root), repo.release_tag(root)
     rows = ["| # | notebook | run it |", "|---|---|---|"]
     for k, nb in enumerate(notebooks(root), 1):
         path = nb.relative_to(root).as_posix()
         rows.append(f"| {k} | [{notebook_title(nb)}]({path}) | "
-                    f"[Open in Colab]({links(url, path)['colab']}){{ .colab-link }} |")
+                    f"[Open in Colab]({links(url, path, tag)['colab']}){{ .colab-link }} |")
     guides = [f"[{t}]({p})" for t, p in GUIDES + TRAILING if (root / p).is_file()]
     guides += [f"[{page_title(root, p)}]({p})" for p in lab_notes(root)]
     text = (HERE / "home.md").read_text(encoding="utf-8")
@@ -264,7 +264,7 @@ def home_page(root: Path = ROOT) -> str:
         "repository": url,
         "repository_name": repo.GITHUB.match(url)["name"],
         "first_notebook": first,
-        "first_colab": links(url, first)["colab"] if first else url,
+        "first_colab": links(url, first, tag)["colab"] if first else url,
         "guides": ("Also on this site: " + ", ".join(guides) + ".") if guides else "",
     }
     for key, value in fill.items():

@@ -80,9 +80,11 @@ def ensure_idx() -> Path:
     """
     final = cache_dir() / "idx"
     if idx_is_complete(final):
+        refresh_idx_marker(final)
         return final
     with _build_lock(final):
         if idx_is_complete(final):  # another process built it while we waited
+            refresh_idx_marker(final)
             return final
         try:
             verify_idx(final)  # the files are fine, only the marker is missing
@@ -202,15 +204,14 @@ def _idx_marker(folder: Path, source: str) -> dict:
 
 
 def idx_is_complete(folder: Path) -> bool:
-    """True when the marker is there and every file matches it.
+    """True when the marker is there and every file matches it. It only reads.
 
     A file whose size differs is incomplete; one whose mtime changed (copied, touched,
-    edited) is checked again by md5, and the marker refreshed if it still matches.
+    edited) is checked again by md5.
     """
     marker = read_json(folder / ".complete.json")
     if not marker or marker.get("version") != MARKER_VERSION:
         return False
-    refreshed = False
     for name, spec in IDX_FILES.items():
         want = marker.get("files", {}).get(name, {})
         try:
@@ -219,16 +220,21 @@ def idx_is_complete(folder: Path) -> bool:
             return False
         if st.st_size != want.get("size"):
             return False
-        if st.st_mtime_ns != want.get("mtime_ns"):
-            if md5_of(folder / name) != spec["md5"]:
-                return False
-            refreshed = True
-    if refreshed:
-        try:
-            write_json(folder / ".complete.json", _idx_marker(folder, marker.get("source", "?")))
-        except OSError:  # a read-only cache is fine: it was just checked
-            pass
+        if st.st_mtime_ns != want.get("mtime_ns") and md5_of(folder / name) != spec["md5"]:
+            return False
     return True
+
+
+def refresh_idx_marker(folder: Path) -> None:
+    """After `idx_is_complete` said yes: record the files' new mtimes, if they moved, so that the next check
+    needs no md5. A read-only cache is left as it is (it was just checked)."""
+    marker = read_json(folder / ".complete.json") or {}
+    now = _idx_marker(folder, marker.get("source", "?"))
+    if now["files"] != marker.get("files"):
+        try:
+            write_json(folder / ".complete.json", now)
+        except OSError:
+            pass
 
 
 # ---------------------------------------------------------------- safe writes and the lock

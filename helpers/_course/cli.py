@@ -1,6 +1,7 @@
 """The course's command line, `python -m helpers` (helpers/__main__.py calls `main`): `python -m helpers fetch` prefetches the data, `python -m helpers run`
 runs every notebook in order (the main job), `python -m helpers where` prints paths,
-`python -m helpers set-repo URL` points the Colab install cells and links at a fork."""
+`python -m helpers set-repo URL` points the Colab install cells and links at a fork,
+`python -m helpers release X.Y.Z` pins them to a new release (a commit and a tag)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     repo = sub.add_parser("set-repo", help="point pyproject, the notebooks' Colab install cells and the README's "
                                            "Colab links at another GitHub repository (a fork)")
     repo.add_argument("url", help="https://github.com/OWNER/NAME")
+    cut = sub.add_parser("release", help="set pyproject's version, pin the install cells and Colab links to its "
+                                         "tag, commit and tag (git push the tag afterwards)")
+    cut.add_argument("version", help="the new version, e.g. 0.3.0")
     args = parser.parse_args(argv)
 
     if args.command == "fetch":
@@ -39,18 +43,29 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "where":
         print(cache_dir())
     elif args.command == "run":
-        from helpers._course.runner import run_notebooks
+        from helpers._course.runner import run_notebooks, update_reference
+        from helpers.runtime import mode_name
 
-        return run_notebooks(args.notebooks)
-    elif args.command == "set-repo":
-        from helpers._course.repo import set_repo
+        every_in_full = not args.notebooks and mode_name() == "full"  # such a run becomes the reference run
+        status = run_notebooks(args.notebooks, after_each=update_reference if every_in_full else None)
+        if every_in_full:
+            print("The reference results that notebook 08 shows are now this run's: "
+                  "helpers/_course/reference_results.json")
+        return status
+    elif args.command in ("set-repo", "release"):
+        from helpers._course import repo
 
         try:
-            changed = set_repo(args.url)
+            if args.command == "set-repo":
+                changed = repo.set_repo(args.url)
+                print("\n".join(f"updated {p.name}" for p in changed) or "nothing to change: already that address")
+            else:
+                tag = repo.release(args.version)
+                print(f"tagged {tag}: the notebooks install it and the badges open it once GitHub has it:\n"
+                      f"    git push origin HEAD {tag}")
         except ValueError as e:
-            print(f"set-repo: {e}", file=sys.stderr)
+            print(f"{args.command}: {e}", file=sys.stderr)  # what is wrong and what to do, no traceback
             return 1
-        print("\n".join(f"updated {p.name}" for p in changed) or "nothing to change: already that address")
     return 0
 
 

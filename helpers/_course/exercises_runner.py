@@ -1,6 +1,6 @@
 """How `helpers.check` tries a learner's code: run each case, compare, explain.
 
-Used by `helpers.check` (notebooks 01 to 06); the exercises themselves are in exercises.py.
+Used by `helpers.check` (notebooks 01 to 07); the exercises themselves are in exercises.py.
 For each case of an exercise, `run_exercise`:
 
 1. runs the reference solution, then the learner's code, each on its own copy of the inputs;
@@ -39,7 +39,7 @@ def run_code(code: Callable, *args: Any) -> Any:
     """Run the learner's code (or a solution, or a known mistake); an error inside it becomes
     `YourCodeRaised`, so it is never mistaken for a bug in the checker.
 
-    Used by `helpers.check` (notebooks 01 to 06).
+    Used by `helpers.check` (notebooks 01 to 07).
 
     >>> run_code(lambda x: x + 1, 1)
     2
@@ -76,7 +76,7 @@ def what_is_wrong(got: Any, expected: Any) -> Problem | None:
     """How the learner's result `got` differs from the reference's `expected`, as (words, hint),
     or None when they agree. Tensors are compared by shape, dtype, NaN, values, gradients.
 
-    Used by `helpers.check` (notebooks 01 to 06).
+    Used by `helpers.check` (notebooks 01 to 07).
 
     >>> what_is_wrong(torch.zeros(3), torch.zeros(5))[0]
     'expected shape [5], got [3].'
@@ -149,7 +149,7 @@ def describe_error(error: BaseException, signature: str) -> Problem:
     """Plain words for an error raised inside the learner's code (its type, message and the line
     of their code that raised it) and a hint. `signature` says how the checker calls their code.
 
-    Used by `helpers.check` (notebooks 01 to 06).
+    Used by `helpers.check` (notebooks 01 to 07).
 
     >>> describe_error(TypeError("relu() takes 1 positional argument but 2 were given"), "`relu(x)`")[1]
     'check the inputs your `def` line takes: the checker calls `relu(x)`.'
@@ -182,7 +182,7 @@ class Exercise:
     (the wrong code itself, its hint). `run(code, *inputs)` tries one case (default: `run_code`);
     `compare(got, expected)` says what is wrong (default: `what_is_wrong`).
 
-    Used by `helpers.check` (notebooks 01 to 06); `run_exercise` shows one in use.
+    Used by `helpers.check` (notebooks 01 to 07); `run_exercise` shows one in use.
     """
 
     signature: str
@@ -285,7 +285,7 @@ def run_exercise(exercise: Exercise, name: str, obj: Any) -> bool:
     """Print the report for the learner's `obj` on `exercise`; True when every check passed.
     The global random state and grad mode are left as they were.
 
-    Used by `helpers.check` (notebooks 01 to 06).
+    Used by `helpers.check` (notebooks 01 to 07).
 
     >>> double = Exercise("`double(x)`", lambda x: 2 * x, lambda: [("2 * 21 = 42", (21,))], mistakes=[])
     >>> run_exercise(double, "double", lambda x: x + x)

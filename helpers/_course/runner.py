@@ -7,10 +7,11 @@ mode (`MNIST_QUICK=1`) the notebooks run but are not saved, so the committed out
 those of a full run.
 
 Saved notebooks get stable ids in place of random ones (pandas Styler table ids, widget
-model ids), so re-running an unchanged notebook changes only what really changed. A full
-run of every notebook also makes its results the reference results shipped with the package
-(`helpers/_course/reference_results.json`, updated as each notebook finishes, so notebook 08, run
-last, shows them), which notebook 08 shows beside a learner's own.
+model ids), so re-running an unchanged notebook changes only what really changed. After each
+notebook, `run_notebooks` hands what it recorded to `after_each`, if given: `python -m helpers run`
+(every notebook, full mode) passes `update_reference`, so a full run's results become the reference
+results shipped with the package (`helpers/_course/reference_results.json`), each as its notebook
+finishes, and notebook 08, run last, shows them beside a learner's own.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import json
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent   # helpers/_course/, where the reference results ship
@@ -154,8 +156,12 @@ def find_notebook(name: str, folder: Path = NOTEBOOKS_DIR) -> Path:
     return found[0].resolve()
 
 
-def run_notebooks(names: list[str] | None = None) -> int:
-    """Run the named notebooks (default: every `notebooks/*.ipynb`, in order); 0 if all pass."""
+def run_notebooks(names: list[str] | None = None,
+                  after_each: Callable[[str, list[dict]], object] | None = None) -> int:
+    """Run the named notebooks (default: every `notebooks/*.ipynb`, in order); 0 if all pass.
+
+    `after_each(notebook, rows)` is called with what each saved notebook recorded (e.g. `update_reference`).
+    """
     from helpers.runtime import mode_name
 
     try:
@@ -182,8 +188,8 @@ def run_notebooks(names: list[str] | None = None) -> int:
             print(f"\n{e}\n", flush=True)
         print(f"{status} in {seconds:.0f} s", flush=True)
         recorded = _recorded(path, mode) if status == "ok" else []
-        if save and not names and recorded:  # a full run of every notebook: it becomes the reference
-            update_reference(path.stem, recorded)
+        if save and recorded and after_each is not None:
+            after_each(path.stem, recorded)
         rows.append((path.name, status, seconds, recorded))
     width = max(len(r[0]) for r in rows)
     print(f"\n{'notebook':{width}}  status  time       task           accuracy  method")
@@ -195,6 +201,4 @@ def run_notebooks(names: list[str] | None = None) -> int:
             print(f"{'':{width}}                     {line}")
     total = sum(r[2] for r in rows)
     print(f"{'total':{width}}          {total/60:5.1f} min")
-    if save and not names:
-        print("The reference results that notebook 08 shows are now this run's: helpers/_course/reference_results.json")
     return 1 if failed else 0

@@ -185,11 +185,12 @@ def test_notebook_page_has_its_buttons_outputs_and_folded_solutions(page, base, 
 
     colab = page.locator("a.nb-colab")
     assert colab.count() == 1 and colab.inner_text().strip() == "Open in Colab"
-    assert colab.get_attribute("href") == build.repo.colab_link(url, path)  # the README badges' function
-    assert colab.get_attribute("href").endswith(f"/blob/main/{path}")
+    tag = build.repo.release_tag()
+    assert colab.get_attribute("href") == build.repo.colab_link(url, path, tag)  # the README badges' function
+    assert colab.get_attribute("href").endswith(f"/blob/{tag}/{path}")
     download = page.locator("a.nb-download")
     assert download.count() == 1 and download.inner_text().strip() == "Download notebook"
-    assert download.get_attribute("href") == build.links(url, path)["download"]
+    assert download.get_attribute("href") == build.links(url, path, tag)["download"]
     assert download.get_attribute("href").endswith(f"/main/{path}") and url.split("/")[-1] in download.get_attribute("href")
 
     # previous / next, in the nav's order

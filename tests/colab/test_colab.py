@@ -9,10 +9,13 @@ no fastbook, `google.colab` imported, an empty `~/.fastai`, internet. What we bu
   report says so) with exactly the lines of tests/colab/colab-packages.txt (Colab's pip-freeze.txt, the
   packages this course uses), plus nbval to run the notebooks (Colab has no nbval);
 * a stand-in `google.colab` module, imported at kernel start as on Colab;
-* a git clone of the repository (its committed code, as Colab would get it);
+* a git clone of the repository (its committed code and tags, as Colab would get them from GitHub);
 * each notebook copied alone into an empty folder with its own empty fastai home, its install cell unchanged
-  except for the address: `git+file://localhost/<clone>` instead of the GitHub address (same pip code path),
-  so fastbook and this course's package are installed by the notebook itself, from PyPI and the clone.
+  except for the address: `git+file://localhost/<clone>@<tag>` instead of `git+https://github.com/...@<tag>`
+  (same pip code path, same release tag), so fastbook and this course's package are installed by the notebook
+  itself, from PyPI and the clone. A checkout without the release's tag (a clone made without tags, or work
+  before the next `python -m helpers release`) gets it on its HEAD, in the simulation's clone only; the report
+  says which commit the tag named.
 
 Then nbval runs the notebook in quick mode in that environment. Differences from the real Colab: torch is
 PyPI's build of 2.11.0 (Colab's is the +cpu build from download.pytorch.org, which this machine can't reach),
@@ -35,7 +38,7 @@ from pathlib import Path
 import pytest
 
 from helpers._course.cache import cache_dir
-from helpers._course.repo import INSTALL, repo_url
+from helpers._course.repo import INSTALL, release_tag, repo_url
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = Path(__file__).with_name("colab-packages.txt")
@@ -85,6 +88,15 @@ def colab(tmp_path_factory: pytest.TempPathFactory) -> dict:
     base = tmp_path_factory.mktemp("colab")
     clone = base / "repo"
     _run(["git", "clone", "--quiet", ROOT, clone])
+    tag = release_tag()
+    tagged = subprocess.run(["git", "-C", clone, "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}^{{commit}}"],
+                            capture_output=True, text=True).stdout.strip()
+    head = _run(["git", "-C", clone, "rev-parse", "HEAD"]).stdout.strip()
+    if tagged:
+        tag_words = f"{tag}, the release tag, at {tagged[:7]}" + (" (HEAD)" if tagged == head else f" (HEAD is {head[:7]})")
+    else:
+        _run(["git", "-C", clone, "tag", tag, "HEAD"])
+        tag_words = f"{tag}, not tagged in this checkout: tagged on HEAD ({head[:7]}) in the simulation's clone"
     python_exe, python_words = colab_python()
     env = base / "env"
     _run([python_exe, "-m", "venv", env])
@@ -106,14 +118,14 @@ def colab(tmp_path_factory: pytest.TempPathFactory) -> dict:
     environ.update(MNIST_QUICK="1", MNIST_CACHE=str(cache_dir()), IPYTHONDIR=str(base / "ipython"),
                    PIP_DISABLE_PIP_VERSION_CHECK="1", PATH=f"{env / 'bin'}{os.pathsep}{os.environ['PATH']}")
     report = {"python": python_words, "install_s": install_s, "notebooks": {}}
-    yield {"base": base, "clone": clone, "python": python, "site": site, "env": environ, "report": report}
+    yield {"base": base, "clone": clone, "tag": tag, "python": python, "site": site, "env": environ, "report": report}
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     rows = "\n".join(f"| {name} | {status} | {seconds:.0f} s |" for name, (status, seconds) in report["notebooks"].items())
     versions = _run([python, "-c", "import torch, fastai, fastdownload, IPython, pandas, numpy; "
                      "print(', '.join(f'{m.__name__} {m.__version__}' for m in "
                      "(torch, fastai, fastdownload, IPython, pandas, numpy)))"]).stdout.strip()
     REPORT.write_text(f"# Colab simulation\n\n{python_words}; {versions}.\nColab's packages installed in "
-                      f"{install_s:.0f} s.\n\n| notebook | result | time (its install cell included) |\n|---|---|---|\n"
+                      f"{install_s:.0f} s. The notebooks installed the course's package from {tag_words}.\n\n| notebook | result | time (its install cell included) |\n|---|---|---|\n"
                       f"{rows}\n")
 
 
@@ -125,8 +137,9 @@ def test_notebook_alone_installs_itself_and_runs_on_colabs_packages(colab: dict,
     nb = json.loads(notebook.read_text())
     install = next(c for c in nb["cells"] if c["cell_type"] == "code")
     source = "".join(install["source"])
-    assert INSTALL.findall(source) == [repo_url()], "the install cell must install from the project's address"
-    install["source"] = source.replace(f"git+{repo_url()}", f"git+file://localhost{colab['clone']}")
+    pinned = f"git+{repo_url()}@{colab['tag']}"
+    assert [m[0] for m in INSTALL.finditer(source)] == [pinned], f"the install cell must install {pinned}"
+    install["source"] = source.replace(pinned, f"git+file://localhost{colab['clone']}@{colab['tag']}")
     (folder / notebook.name).write_text(json.dumps(nb))
     shutil.copy(ROOT / "tests" / "sanitize.cfg", folder)
     env = {**colab["env"], "FASTAI_HOME": str(folder / ".fastai")}  # a fresh runtime's own ~/.fastai

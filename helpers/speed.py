@@ -24,7 +24,7 @@ from helpers.runtime import quick_mode
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # of the training pixels scaled to 0..1
 
 
-class Tensors(NamedTuple):
+class MnistTensors(NamedTuple):
     """MNIST as four tensors: images [N, 1, 28, 28] (normalised floats) and labels [N]."""
 
     train_x: Tensor
@@ -34,7 +34,7 @@ class Tensors(NamedTuple):
 
 
 def mnist_tensors(device: torch.device | str = "cpu", n_train: int | None = None,
-                  n_test: int | None = None) -> Tensors:
+                  n_test: int | None = None) -> MnistTensors:
     """All of MNIST as normalised float32 tensors on `device` (the first `n_train` training, `n_test` test images).
 
     Pixels are scaled to 0..1, then shifted and scaled by the training set's mean and standard
@@ -58,7 +58,7 @@ def mnist_tensors(device: torch.device | str = "cpu", n_train: int | None = None
     x, y = load_mnist("full", "train")
     tx, ty = load_mnist("full", "test")
     x, y, tx, ty = x[:n_train], y[:n_train], tx[:n_test], ty[:n_test]
-    return Tensors(prepare(x), y.to(device), prepare(tx), ty.to(device))
+    return MnistTensors(prepare(x), y.to(device), prepare(tx), ty.to(device))
 
 
 def slices(x: Tensor, y: Tensor, batch_size: int, shuffle: bool = False,
@@ -297,12 +297,12 @@ def evaluate(recipe: Recipe, model: nn.Module, x: Tensor, y: Tensor) -> float:
     return correct.item() / len(y)
 
 
-def time_recipe(recipe: Recipe, data: Tensors, seed: int) -> tuple[float, float]:
+def time_recipe(recipe: Recipe, data: MnistTensors, seed: int) -> tuple[float, float]:
     """(test accuracy, seconds) of one run of `recipe`, timed from building the model to knowing
     its accuracy, on the data in its order (`race` shuffles it). Used in notebook 07.
 
     >>> d = mnist_tensors(n_train=512)
-    >>> accuracy, seconds = time_recipe(PEER, Tensors(d.train_x, d.train_y, d.test_x[:100], d.test_y[:100]), seed=0)
+    >>> accuracy, seconds = time_recipe(PEER, MnistTensors(d.train_x, d.train_y, d.test_x[:100], d.test_y[:100]), seed=0)
     >>> 0 <= accuracy <= 1 and seconds > 0
     True
     """
@@ -314,7 +314,7 @@ def time_recipe(recipe: Recipe, data: Tensors, seed: int) -> tuple[float, float]
     return acc, watch.seconds
 
 
-def race(recipes: Sequence[Recipe], data: Tensors, seeds: Sequence[int] = (0, 1, 2),
+def race(recipes: Sequence[Recipe], data: MnistTensors, seeds: Sequence[int] = (0, 1, 2),
          verbose: bool = True) -> pd.DataFrame:
     """Time every recipe on every seed, taking turns; one row per recipe. Taught in notebook 07.
 
@@ -326,7 +326,7 @@ def race(recipes: Sequence[Recipe], data: Tensors, seeds: Sequence[int] = (0, 1,
     reaches 99% when its mean is at least 0.99 with no seed below 0.989; its median time is then its time to 99%.
 
     >>> d = mnist_tensors(n_train=1024)
-    >>> small = Tensors(d.train_x, d.train_y, d.test_x[:2000], d.test_y[:2000])
+    >>> small = MnistTensors(d.train_x, d.train_y, d.test_x[:2000], d.test_y[:2000])
     >>> race([PEER, our_recipe("cpu")], small, seeds=[0], verbose=False).columns.tolist()
     ['method', 'accuracy', 'worst', 'seconds', 'reaches_99']
     """
@@ -338,13 +338,13 @@ def race(recipes: Sequence[Recipe], data: Tensors, seeds: Sequence[int] = (0, 1,
         raise ValueError(f"Give each recipe its own name; got {names}.")
     for r in recipes:  # warm-up, untimed
         n = 3 * r.batch_size
-        time_recipe(replace(r, epochs=1.0), Tensors(data.train_x[:n], data.train_y[:n],
+        time_recipe(replace(r, epochs=1.0), MnistTensors(data.train_x[:n], data.train_y[:n],
                                                     data.test_x[:r.eval_batch], data.test_y[:r.eval_batch]), 0)
     rows = []
     for i, seed in enumerate(seeds):
         order = torch.randperm(len(data.train_x), generator=torch.Generator().manual_seed(seed))
         order = order.to(data.train_x.device)
-        shuffled = Tensors(data.train_x[order], data.train_y[order], data.test_x, data.test_y)
+        shuffled = MnistTensors(data.train_x[order], data.train_y[order], data.test_x, data.test_y)
         for r in recipes[i % len(recipes):] + recipes[:i % len(recipes)]:
             acc, seconds = time_recipe(r, shuffled, seed)
             rows.append(dict(method=r.name, seed=seed, accuracy=acc, seconds=seconds))

@@ -1,4 +1,4 @@
-"""helpers.fast (notebook 07): the slice loader, the small conv net, FLOPs, the stopwatch, the race."""
+"""helpers.speed (notebook 07): the slice loader, the small conv net, FLOPs, the stopwatch, the race."""
 
 from __future__ import annotations
 
@@ -10,20 +10,20 @@ import pytest
 import torch
 from torch import nn
 
-from helpers import fast
-from helpers.fast import PEER, SmallConvNet, Stopwatch, Tensors, count_flops, our_recipe, race, slices, summarize
+from helpers import speed
+from helpers.speed import PEER, SmallConvNet, Stopwatch, MnistTensors, count_flops, our_recipe, race, slices, summarize
 
 
 # ------------------------------------------------------------------ data
 
 
 def test_mnist_tensors_are_normalised_float_images_on_the_device():
-    d = fast.mnist_tensors("cpu")
+    d = speed.mnist_tensors("cpu")
     assert d.train_x.shape == (60000, 1, 28, 28) and d.test_x.shape == (10000, 1, 28, 28)
     assert d.train_x.dtype == torch.float32 and d.train_y.dtype == torch.int64
     assert abs(d.train_x.mean().item()) < 1e-3 and abs(d.train_x.std().item() - 1) < 1e-3
     assert d.train_y.unique().tolist() == list(range(10))
-    small = fast.mnist_tensors("cpu", n_train=500, n_test=300)
+    small = speed.mnist_tensors("cpu", n_train=500, n_test=300)
     assert len(small.train_x) == len(small.train_y) == 500 and torch.equal(small.train_x, d.train_x[:500])
     assert len(small.test_x) == len(small.test_y) == 300 and torch.equal(small.test_y, d.test_y[:300])
 
@@ -32,7 +32,7 @@ def test_mnist_tensors_are_normalised_float_images_on_the_device():
                                                     (None, 0, "n_test"), (None, 10001, "n_test")])
 def test_mnist_tensors_refuses_a_bad_size(n_train, n_test, wrong):
     with pytest.raises(ValueError, match=f"{wrong} must be"):
-        fast.mnist_tensors("cpu", n_train=n_train, n_test=n_test)
+        speed.mnist_tensors("cpu", n_train=n_train, n_test=n_test)
 
 
 def test_slices_cover_every_item_once_per_epoch_in_order():
@@ -135,9 +135,9 @@ def test_stopwatch_on_the_cpu_needs_no_synchronize(monkeypatch):
 
 
 def test_our_recipe_uses_bf16_only_where_the_hardware_is_fast(monkeypatch):
-    monkeypatch.setattr(fast, "bf16_is_fast", lambda device: False)
+    monkeypatch.setattr(speed, "bf16_is_fast", lambda device: False)
     assert our_recipe("cpu").bf16 is False
-    monkeypatch.setattr(fast, "bf16_is_fast", lambda device: True)
+    monkeypatch.setattr(speed, "bf16_is_fast", lambda device: True)
     assert our_recipe("cpu").bf16 is True
     assert (our_recipe("cpu").batch_size, our_recipe("cpu").lr, our_recipe("cpu").betas) == (256, 1e-2, (0.7, 0.9))
 
@@ -148,32 +148,32 @@ def test_bf16_is_fast_on_a_gpu_only_from_ampere_on_not_where_it_is_emulated(monk
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: including_emulation)
     capability = {"value": (7, 5)}
     monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability["value"])
-    assert fast.bf16_is_fast("cuda") is False
+    assert speed.bf16_is_fast("cuda") is False
     assert our_recipe("cuda").bf16 is False
     for ampere_or_later in [(8, 0), (8, 6), (9, 0)]:
         capability["value"] = ampere_or_later
-        assert fast.bf16_is_fast("cuda") is True
+        assert speed.bf16_is_fast("cuda") is True
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    assert fast.bf16_is_fast("cuda") is False
+    assert speed.bf16_is_fast("cuda") is False
 
 
 def test_machine_settings_change_the_layout_evaluation_and_number_format_not_the_training(monkeypatch):
-    monkeypatch.setattr(fast, "bf16_is_fast", lambda device: True)
-    tuned = fast.machine_settings(PEER, "cpu")
+    monkeypatch.setattr(speed, "bf16_is_fast", lambda device: True)
+    tuned = speed.machine_settings(PEER, "cpu")
     assert (tuned.channels_last, tuned.eval_batch, tuned.inference_mode, tuned.bf16) == (True, 500, True, True)
     assert replace(tuned, channels_last=False, eval_batch=2000, inference_mode=False, bf16=False) == PEER
     ours = our_recipe("cpu")
-    assert fast.machine_settings(replace(ours, channels_last=False, bf16=False), "cpu") == ours
-    monkeypatch.setattr(fast, "bf16_is_fast", lambda device: False)
-    assert fast.machine_settings(PEER, "cpu").bf16 is False
+    assert speed.machine_settings(replace(ours, channels_last=False, bf16=False), "cpu") == ours
+    monkeypatch.setattr(speed, "bf16_is_fast", lambda device: False)
+    assert speed.machine_settings(PEER, "cpu").bf16 is False
 
 
 def test_bf16_is_fast_asks_the_cpu(monkeypatch):
     monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False, raising=False)
     monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False, raising=False)
-    assert fast.bf16_is_fast("cpu") is False
+    assert speed.bf16_is_fast("cpu") is False
     monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True, raising=False)
-    assert fast.bf16_is_fast("cpu") is True
+    assert speed.bf16_is_fast("cpu") is True
 
 
 def _count_forwards(model: nn.Module) -> list[int]:
@@ -188,16 +188,16 @@ def test_train_steps_through_the_asked_fraction_of_the_data(epochs, expected):
     recipe = replace(PEER, batch_size=32, epochs=epochs)
     model = recipe.model()
     seen = _count_forwards(model)
-    fast.train_recipe(recipe, model, x, y)  # OneCycleLR raises if it is stepped more often than planned
+    speed.train_recipe(recipe, model, x, y)  # OneCycleLR raises if it is stepped more often than planned
     assert seen == expected
 
 
 def test_train_learns_digits_with_every_switch_on():
-    d = fast.mnist_tensors("cpu", n_train=3000)
+    d = speed.mnist_tensors("cpu", n_train=3000)
     for recipe in (replace(PEER, epochs=2.0), replace(our_recipe("cpu"), epochs=2.0, bf16=True)):
         torch.manual_seed(0)
-        model = fast.train_recipe(recipe, recipe.model(), d.train_x, d.train_y)
-        assert fast.evaluate(recipe, model, d.test_x[:2000], d.test_y[:2000]) > 0.9, recipe.name
+        model = speed.train_recipe(recipe, recipe.model(), d.train_x, d.train_y)
+        assert speed.evaluate(recipe, model, d.test_x[:2000], d.test_y[:2000]) > 0.9, recipe.name
 
 
 class _ReadsTheLabel(nn.Module):
@@ -214,7 +214,7 @@ def test_evaluate_counts_every_item_including_the_last_short_batch(inference_mod
     x[:, 0, 0, 0] = y.float()
     x[-7:, 0, 0, 0] = (y[-7:].float() + 1) % 10  # the last 7 (in the short batch) are wrong
     recipe = replace(PEER, eval_batch=500, inference_mode=inference_mode, channels_last=channels_last)
-    assert fast.evaluate(recipe, _ReadsTheLabel(), x, y) == (1050 - 7) / 1050
+    assert speed.evaluate(recipe, _ReadsTheLabel(), x, y) == (1050 - 7) / 1050
 
 
 def test_race_takes_turns_and_gives_every_recipe_the_same_order_per_seed(monkeypatch):
@@ -224,9 +224,9 @@ def test_race_takes_turns_and_gives_every_recipe_the_same_order_per_seed(monkeyp
         calls.append((recipe.name, seed, len(data.train_y), data.train_y[:20].tolist()))
         return (0.995 if recipe.name == "a" else 0.985), 1.0 if recipe.name == "a" else 2.0
 
-    monkeypatch.setattr(fast, "time_recipe", fake_time_recipe)
+    monkeypatch.setattr(speed, "time_recipe", fake_time_recipe)
     n = 1000
-    data = Tensors(torch.zeros(n, 1, 28, 28), torch.arange(n), torch.zeros(10, 1, 28, 28), torch.arange(10))
+    data = MnistTensors(torch.zeros(n, 1, 28, 28), torch.arange(n), torch.zeros(10, 1, 28, 28), torch.arange(10))
     table = race([replace(PEER, name="a"), replace(PEER, name="b")], data, seeds=(0, 1), verbose=False)
     warmups, timed = calls[:2], calls[2:]
     assert [(c[0], c[2]) for c in warmups] == [("a", 3 * 256), ("b", 3 * 256)]
@@ -240,8 +240,8 @@ def test_race_takes_turns_and_gives_every_recipe_the_same_order_per_seed(monkeyp
 
 def test_race_rotates_who_goes_first_seed_by_seed_and_keeps_the_table_in_the_given_order(monkeypatch):
     calls = []
-    monkeypatch.setattr(fast, "time_recipe", lambda recipe, data, seed: calls.append((seed, recipe.name)) or (0.99, 1.0))
-    data = Tensors(torch.zeros(900, 1, 28, 28), torch.zeros(900, dtype=torch.long), torch.zeros(10, 1, 28, 28),
+    monkeypatch.setattr(speed, "time_recipe", lambda recipe, data, seed: calls.append((seed, recipe.name)) or (0.99, 1.0))
+    data = MnistTensors(torch.zeros(900, 1, 28, 28), torch.zeros(900, dtype=torch.long), torch.zeros(10, 1, 28, 28),
                    torch.zeros(10, dtype=torch.long))
     recipes = [replace(PEER, name=name) for name in "abc"]
     table = race(recipes, data, seeds=(5, 6, 7, 8), verbose=False)
@@ -251,7 +251,7 @@ def test_race_rotates_who_goes_first_seed_by_seed_and_keeps_the_table_in_the_giv
 
 
 def test_race_refuses_two_recipes_of_one_name():
-    data = Tensors(torch.zeros(4, 1, 28, 28), torch.zeros(4, dtype=torch.long), torch.zeros(4, 1, 28, 28),
+    data = MnistTensors(torch.zeros(4, 1, 28, 28), torch.zeros(4, dtype=torch.long), torch.zeros(4, 1, 28, 28),
                    torch.zeros(4, dtype=torch.long))
     with pytest.raises(ValueError, match="its own name"):
         race([PEER, PEER], data, verbose=False)
@@ -269,7 +269,7 @@ def test_a_recipe_reaches_99_only_if_no_seed_falls_below_98_9():
 
 
 def test_time_recipe_times_a_real_run():
-    d = fast.mnist_tensors("cpu", n_train=512)
-    acc, seconds = fast.time_recipe(replace(PEER, eval_batch=1000), Tensors(d.train_x, d.train_y, d.test_x[:1000],
+    d = speed.mnist_tensors("cpu", n_train=512)
+    acc, seconds = speed.time_recipe(replace(PEER, eval_batch=1000), MnistTensors(d.train_x, d.train_y, d.test_x[:1000],
                                                                              d.test_y[:1000]), seed=0)
     assert 0.0 <= acc <= 1.0 and 0 < seconds < 60
