@@ -191,7 +191,7 @@ def test_notebook_page_has_its_buttons_outputs_and_folded_solutions(page, base, 
     download = page.locator("a.nb-download")
     assert download.count() == 1 and download.inner_text().strip() == "Download notebook"
     assert download.get_attribute("href") == build.links(url, path, tag)["download"]
-    assert download.get_attribute("href").endswith(f"/main/{path}") and url.split("/")[-1] in download.get_attribute("href")
+    assert download.get_attribute("href").endswith(f"/{tag}/{path}") and url.split("/")[-1] in download.get_attribute("href")
 
     # previous / next, in the nav's order
     k = NAV.index(path)
