@@ -91,6 +91,10 @@ def _layers(seed: int) -> Cases:
     return [(f"hidden layers {n_in} -> {n_hidden} -> {n_out}", args)]
 
 
+def _network(seed: int) -> Cases:
+    return [("hidden weights and images (seeded)", ("scores", 1000 + seed))]
+
+
 def _filter(seed: int) -> Cases:
     g = _gen(seed)
     image = torch.rand(_size(g, 3, 12), _size(g, 3, 12), generator=g)
@@ -119,6 +123,6 @@ def _conv(seed: int) -> Cases:
 HIDDEN: dict[str, Callable[[int], Cases]] = {
     "stack_and_scale": _images, "ink_fraction": _ink, "mnist_distance": _two_images, "rmse_distance": _two_images,
     "mnist_loss": _predictions, "BasicOptim": _optimizer, "cross_entropy": _logits, "softmax": _softmax,
-    "relu": _relu, "two_layers": _layers, "apply_filter": _filter, "smooth_targets": _targets,
+    "relu": _relu, "two_layers": _layers, "mlp": _network, "apply_filter": _filter, "smooth_targets": _targets,
     "batches": _batch_sizes, "conv_multiply_adds": _conv,
 }

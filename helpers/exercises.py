@@ -301,6 +301,41 @@ def _optimizer_problem(got: tuple[str, torch.Tensor], expected: tuple[str, torch
     return f"the parameters moved by [{moved}], expected [{expected_move}].", "the update is `p -= p.grad * self.lr`."
 
 
+def _mlp() -> nn.Module:  # mlp's reference solution
+    return nn.Sequential(nn.Linear(28 * 28, 250), nn.ReLU(), nn.Linear(250, 50), nn.ReLU(), nn.Linear(50, 10))
+
+
+def _network(builder: Any, what: str, seed: int = 5) -> Any:
+    """Build the learner's network with `builder()`. For "shapes": its parameters' shapes. For
+    "scores": its scores for 4 images once every parameter has fixed values (the same values for the
+    same shapes), so two networks agree only if their ReLUs sit in the same places."""
+    net = run_code(builder)
+    if not isinstance(net, nn.Module):
+        return net if net is None or net is Ellipsis else ("not a network", type(net).__name__)
+    if what == "shapes":
+        return [tuple(p.shape) for p in net.parameters()]
+    torch.manual_seed(seed)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(torch.randn(p.shape) * 0.1)
+        return run_code(net, torch.rand(4, 28 * 28))
+
+
+def _network_problem(got: Any, expected: Any) -> Problem | None:
+    if got is None or got is Ellipsis:
+        return what_is_wrong(got, expected)
+    if isinstance(got, tuple) and got[:1] == ("not a network",):
+        return (f"it returned a {got[1]}, not a network.",
+                "return the network itself: `return nn.Sequential(nn.Linear(28*28, 250), nn.ReLU(), ...)`.")
+    if isinstance(expected, list):
+        if got == expected:
+            return None
+        return (f"its weights and biases have shapes {got}, expected {expected}.",
+                "784 pixels in, then 250, then 50, then 10 scores out: each `nn.Linear(inputs, outputs)` takes "
+                "as inputs the outputs of the layer before it.")
+    return what_is_wrong(got, expected)
+
+
 # ------------------------------------------------------------ the exercises
 
 _LAST_TWO_AXES = "average over the LAST two axes (the rows and columns of pixels): `.mean((-1, -2))`."
@@ -489,6 +524,21 @@ EXERCISES: dict[str, Exercise] = {
              "the ReLU goes BETWEEN the two layers, not after the second: the score must be able to be negative."),
             (lambda xb, w1, b1, w2, b2: (xb @ w1).clamp_min(0.) @ w2,
              "you left out the biases: `xb @ w1 + b1`, then `... @ w2 + b2`."),
+        ]),
+    "mlp": Exercise(  # notebook 05
+        signature="`mlp()`", solution=_mlp, run=_network, compare=_network_problem,
+        cases=lambda: [("784 -> 250 -> 50 -> 10: the shapes of the weights and biases", ("shapes",)),
+                       ("a ReLU after each hidden layer, none after the last: the scores for 4 images", ("scores",))],
+        mistakes=[
+            (lambda: nn.Sequential(nn.Linear(28 * 28, 250), nn.Linear(250, 50), nn.Linear(50, 10)),
+             "there are no ReLUs: without them the three layers collapse into one linear layer. Put `nn.ReLU()` "
+             "after each of the first two."),
+            (lambda: nn.Sequential(nn.Linear(28 * 28, 250), nn.ReLU(), nn.Linear(250, 50), nn.ReLU(),
+                                   nn.Linear(50, 10), nn.ReLU()),
+             "no ReLU after the last layer: the 10 scores must be able to be negative (cross-entropy's softmax "
+             "takes any numbers)."),
+            (lambda: nn.Sequential(nn.Linear(28 * 28, 250), nn.ReLU(), nn.Linear(250, 50), nn.Linear(50, 10)),
+             "a ReLU goes after EACH hidden layer: after the 250 and after the 50."),
         ]),
     "apply_filter": Exercise(  # notebook 06
         signature="`apply_filter(image, filt)`", cases=_filter_inputs, solution=_apply_filter,

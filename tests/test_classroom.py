@@ -159,7 +159,7 @@ def _returned(source: Path, answers: dict[str, str]) -> dict:
 
 @pytest.fixture(scope="module")
 def returned(tmp_path_factory) -> Path:
-    """Three returned notebooks: complete (03), half-finished (05: relu wrong, two_layers untouched), corrupt."""
+    """Three returned notebooks: complete (03), half-finished (05: relu wrong, two_layers and mlp untouched), corrupt."""
     folder = tmp_path_factory.mktemp("returned")
     solutions = _solutions()
     (folder / "ada").mkdir()
@@ -168,7 +168,7 @@ def returned(tmp_path_factory) -> Path:
     answers = next(c for c in complete["cells"] if "".join(c["source"]).startswith("### Your answers"))
     answers["source"] = "".join(answers["source"]).replace("\n1. ", "\n1. The loss, because accuracy is flat.", 1)
     (folder / "ada" / "03_sgd_from_scratch.ipynb").write_text(json.dumps(complete))
-    # relu written but wrong, the stub's comment kept (it is still an attempt); two_layers untouched
+    # relu written but wrong, the stub's comment kept (it is still an attempt); two_layers and mlp untouched
     half = _returned(ROOT / "student" / "05_mlp.ipynb", {"relu": "def relu(x):\n    return x.abs()  # your code here\n"})
     (folder / "ben_05_mlp.ipynb").write_text(json.dumps(half))
     (folder / "cy_03.ipynb").write_text((ROOT / "student" / "03_sgd_from_scratch.ipynb").read_text()[:3000])
@@ -189,10 +189,10 @@ def test_grading_three_returned_notebooks_gives_one_row_per_exercise(returned: P
     assert rows == [("ada", "mnist_loss", "yes", "passed"), ("ada", "BasicOptim", "yes", "passed"),
                     ("ada", "questions", "", "answered"),
                     ("ben", "relu", "no", "failed"), ("ben", "two_layers", "no", "not attempted"),
-                    ("ben", "questions", "", "not answered"),
+                    ("ben", "mlp", "no", "not attempted"), ("ben", "questions", "", "not answered"),
                     ("cy", "", "no", "unreadable")]
     per_student = list(csv.DictReader((tmp_path / "grades-summary.csv").open()))
-    assert [(r["student"], r["passed"], r["exercises"]) for r in per_student] == [("ada", "2", "2"), ("ben", "0", "2")]
+    assert [(r["student"], r["passed"], r["exercises"]) for r in per_student] == [("ada", "2", "2"), ("ben", "0", "3")]
     relu = next(r for r in csv.DictReader(out.open()) if r["exercise"] == "relu")
     assert relu["hint_shown"] == "negative numbers become 0, not positive: `x.clamp_min(0.)`."  # the self-check's
     assert relu["visible"] == "0/3" and relu["hidden"] == "0/1"

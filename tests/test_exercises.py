@@ -15,7 +15,7 @@ import helpers
 from helpers.exercises import EXERCISES
 
 NAMES = ["stack_and_scale", "ink_fraction", "mnist_distance", "rmse_distance", "mnist_loss", "BasicOptim",
-         "cross_entropy", "softmax", "relu", "two_layers", "apply_filter", "smooth_targets",
+         "cross_entropy", "softmax", "relu", "two_layers", "mlp", "apply_filter", "smooth_targets",
          "batches", "conv_multiply_adds"]
 
 
@@ -118,6 +118,11 @@ def two_layers(xb, w1, b1, w2, b2):
     return torch.relu(xb @ w1 + b1) @ w2 + b2
 
 
+def mlp():
+    return torch.nn.Sequential(torch.nn.Linear(784, 250), torch.nn.ReLU(), torch.nn.Linear(250, 50),
+                               torch.nn.ReLU(), torch.nn.Linear(50, 10))
+
+
 def apply_filter(image, filt):
     windows = image.unfold(0, 3, 1).unfold(1, 3, 1)  # [rows-2, cols-2, 3, 3]: every 3x3 window
     return (windows * filt).sum((-1, -2))
@@ -147,7 +152,7 @@ SOLUTIONS = {
     "stack_and_scale": stack_and_scale, "ink_fraction": ink_fraction, "mnist_distance": mnist_distance,
     "rmse_distance": rmse_distance, "mnist_loss": mnist_loss, "BasicOptim": BasicOptim,
     "cross_entropy": cross_entropy, "softmax": softmax, "relu": relu,
-    "two_layers": two_layers, "apply_filter": apply_filter, "smooth_targets": smooth_targets,
+    "two_layers": two_layers, "mlp": mlp, "apply_filter": apply_filter, "smooth_targets": smooth_targets,
     "batches": batches, "conv_multiply_adds": conv_multiply_adds,
 }
 
@@ -200,8 +205,9 @@ def test_passing_the_result_instead_of_the_function(capsys, name):
 @pytest.mark.parametrize("name", NAMES)
 def test_an_exception_inside_the_learners_function_is_reported_in_plain_words(capsys, name):
     def broken(*args):
-        return args[0].no_such_method()
-    out = fails_with(capsys, name, broken, "it raised AttributeError in `broken`", "args[0].no_such_method()")
+        x = args[0] if args else torch.zeros(1)  # mlp() takes no inputs
+        return x.no_such_method()
+    out = fails_with(capsys, name, broken, "it raised AttributeError in `broken`", "x.no_such_method()")
     assert "no_such_method" in out
 
 
@@ -533,6 +539,20 @@ def test_two_layers_without_relu(capsys):
     fails_with(capsys, "two_layers", lambda xb, w1, b1, w2, b2: (xb @ w1 + b1) @ w2 + b2, "no ReLU")
 
 
+def test_mlp_without_relus(capsys):
+    fails_with(capsys, "mlp", lambda: torch.nn.Sequential(torch.nn.Linear(784, 250), torch.nn.Linear(250, 50),
+                                                          torch.nn.Linear(50, 10)), "no ReLUs")
+
+
+def test_mlp_with_wrong_sizes(capsys):
+    fails_with(capsys, "mlp", lambda: torch.nn.Sequential(torch.nn.Linear(784, 250), torch.nn.ReLU(),
+                                                          torch.nn.Linear(250, 10)), "shapes", "each `nn.Linear")
+
+
+def test_mlp_returning_a_list(capsys):
+    fails_with(capsys, "mlp", lambda: [torch.nn.Linear(784, 10)], "not a network")
+
+
 def test_apply_filter_at_one_position(capsys):
     fails_with(capsys, "apply_filter", lambda image, filt: (image[:3, :3] * filt).sum(), "expected shape [3, 3]",
                "ONE position")
@@ -577,6 +597,15 @@ def test_each_known_mistake_fails_with_its_own_hint(capsys, name, i):
     assert f"Hint: {hint}" in out
 
 
+class _ThreeLayers(torch.nn.Module):  # mlp, written as a module of its own, with F.relu in forward
+    def __init__(self):
+        super().__init__()
+        self.a, self.b, self.c = torch.nn.Linear(784, 250), torch.nn.Linear(250, 50), torch.nn.Linear(50, 10)
+
+    def forward(self, x):
+        return self.c(F.relu(self.b(F.relu(self.a(x)))))
+
+
 # Each reference solution, against a version built from PyTorch's own functions: the notebooks fall back on
 # the references, so a wrong one would teach a wrong answer (checking a reference against itself could not fail).
 INDEPENDENT = {
@@ -590,6 +619,7 @@ INDEPENDENT = {
     "softmax": lambda x: torch.softmax(x, dim=1),
     "relu": F.relu,
     "two_layers": lambda xb, w1, b1, w2, b2: F.linear(F.relu(F.linear(xb, w1.T, b1)), w2.T, b2),
+    "mlp": lambda: _ThreeLayers(),
     "apply_filter": lambda image, filt: F.conv2d(image[None, None], filt[None, None])[0, 0],
     "smooth_targets": lambda t, n, eps: torch.full((len(t), n), eps / n).scatter(1, t[:, None], 1 - eps + eps / n),
     "batches": lambda x, y, bs: zip(x.split(bs), y.split(bs)),
