@@ -309,9 +309,14 @@ def _network(builder: Any, what: str, seed: int = 5) -> Any:
     """Build the learner's network with `builder()`. For "shapes": its parameters' shapes. For
     "scores": its scores for 4 images once every parameter has fixed values (the same values for the
     same shapes), so two networks agree only if their ReLUs sit in the same places."""
+    if isinstance(builder, nn.Module):
+        return ("a network, not a function",)
     net = run_code(builder)
     if not isinstance(net, nn.Module):
         return net if net is None or net is Ellipsis else ("not a network", type(net).__name__)
+    if what == "fresh":  # a network made once and returned by every call would train on from where it stopped
+        shared = {id(p) for p in net.parameters()} & {id(p) for p in run_code(builder).parameters()}
+        return "shared" if shared else "fresh"
     if what == "shapes":
         return [tuple(p.shape) for p in net.parameters()]
     torch.manual_seed(seed)
@@ -321,9 +326,26 @@ def _network(builder: Any, what: str, seed: int = 5) -> Any:
         return run_code(net, torch.rand(4, 28 * 28))
 
 
+_MADE_ONCE: list[nn.Module] = []
+
+
+def _the_same_network() -> nn.Module:  # a known mistake of mlp: one network, made once, returned by every call
+    if not _MADE_ONCE:
+        _MADE_ONCE.append(_mlp())
+    return _MADE_ONCE[0]
+
+
 def _network_problem(got: Any, expected: Any) -> Problem | None:
     if got is None or got is Ellipsis:
         return what_is_wrong(got, expected)
+    if got == ("a network, not a function",):
+        return ("you passed a network, not a function that makes one.",
+                "put it inside a function, `def mlp(): return nn.Sequential(...)`, so each call makes a new one.")
+    if expected == "fresh":
+        return None if got == "fresh" else (
+            "two calls gave back the same network, with the same weights.",
+            "build the network inside `def mlp():` (`return nn.Sequential(...)`), so each call starts from new "
+            "random weights; a network made once outside would carry on from where the last training stopped.")
     if isinstance(got, tuple) and got[:1] == ("not a network",):
         return (f"it returned a {got[1]}, not a network.",
                 "return the network itself: `return nn.Sequential(nn.Linear(28*28, 250), nn.ReLU(), ...)`.")
@@ -528,7 +550,8 @@ EXERCISES: dict[str, Exercise] = {
     "mlp": Exercise(  # notebook 05
         signature="`mlp()`", solution=_mlp, run=_network, compare=_network_problem,
         cases=lambda: [("784 -> 250 -> 50 -> 10: the shapes of the weights and biases", ("shapes",)),
-                       ("a ReLU after each hidden layer, none after the last: the scores for 4 images", ("scores",))],
+                       ("a ReLU after each hidden layer, none after the last: the scores for 4 images", ("scores",)),
+                       ("each call makes a new network, with weights of its own", ("fresh",))],
         mistakes=[
             (lambda: nn.Sequential(nn.Linear(28 * 28, 250), nn.Linear(250, 50), nn.Linear(50, 10)),
              "there are no ReLUs: without them the three layers collapse into one linear layer. Put `nn.ReLU()` "
@@ -539,6 +562,9 @@ EXERCISES: dict[str, Exercise] = {
              "takes any numbers)."),
             (lambda: nn.Sequential(nn.Linear(28 * 28, 250), nn.ReLU(), nn.Linear(250, 50), nn.Linear(50, 10)),
              "a ReLU goes after EACH hidden layer: after the 250 and after the 50."),
+            (_the_same_network,
+             "build the network inside `def mlp():` (`return nn.Sequential(...)`), so each call starts from new "
+             "random weights; a network made once outside would carry on from where the last training stopped."),
         ]),
     "apply_filter": Exercise(  # notebook 06
         signature="`apply_filter(image, filt)`", cases=_filter_inputs, solution=_apply_filter,

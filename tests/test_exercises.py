@@ -549,6 +549,15 @@ def test_mlp_with_wrong_sizes(capsys):
                                                           torch.nn.Linear(250, 10)), "shapes", "each `nn.Linear")
 
 
+def test_mlp_returning_one_network_made_outside(capsys):
+    net = mlp()
+    fails_with(capsys, "mlp", lambda: net, "the same network", "inside `def mlp():`")
+
+
+def test_mlp_passed_as_the_network_itself(capsys):
+    fails_with(capsys, "mlp", mlp(), "you passed a network, not a function", "def mlp(): return")
+
+
 def test_mlp_returning_a_list(capsys):
     fails_with(capsys, "mlp", lambda: [torch.nn.Linear(784, 10)], "not a network")
 
