@@ -167,7 +167,8 @@ def step_costs(results: pd.DataFrame, steps: Sequence[tuple[str, str, str, str]]
     `steps` lists `(task, from_method, to_method, what_changed)`. For each: the error rate
     before and after, how many times fewer mistakes, and how many times the training time
     and parameters (blank when the earlier method needs no training). Numbers come from
-    your run when it holds both methods, otherwise from the reference run.
+    your run when it holds both methods, otherwise from the reference run; a column `run` says which
+    when the steps draw on more than one run.
 
     >>> results = pd.DataFrame([
     ...     dict(notebook="03", task="t", method="a", value=0.9, train_seconds=1.0, params=10, run="ref"),
@@ -195,6 +196,8 @@ def step_costs(results: pd.DataFrame, steps: Sequence[tuple[str, str, str, str]]
                     if pd.notna(a["params"]) and pd.notna(b["params"]) and float(a["params"]) > 0 else float("nan"),
                     "run": run})
     table = pd.DataFrame(out)
+    if table.empty or table["run"].nunique() == 1:   # one run for every step: a column that says nothing new
+        table = table.drop(columns="run", errors="ignore")
     for column in ["fewer_mistakes", "time_x", "params_x"]:  # each ratio prints as rounded: 86, 0.047, 1.4
         table[column] = pd.Series([row[column] for row in out], index=table.index, dtype=object)
     return table

@@ -37,7 +37,7 @@ def test_notebook_results_reach_their_floors(notebook: str):
 
 def test_reference_results_hold_every_result_of_a_full_run():
     label, ref = reference_results()
-    assert label.startswith("reference run: ") and label.endswith(", full mode")
+    assert label == "reference run (2-core CPU)"
     assert set(ref["mode"]) == {"full"}
     for notebook, floors in FLOORS.items():
         rows = ref[ref["notebook"] == notebook]

@@ -98,3 +98,13 @@ def test_step_ratios_print_without_digits_that_are_not_significant():
     assert list(table.time_x) == [54, 0.5] and list(table.params_x) == [500, 0.5]
     text = table.to_string()
     assert "54.0" not in text and "500.0" not in text and " 54 " in text
+
+
+def test_step_costs_name_the_run_only_when_the_steps_draw_on_two():
+    rows = [dict(notebook="03", task="t", method=m, value=v, train_seconds=1.0, params=10, run=r)
+            for m, v, r in [("a", 0.9, "ref"), ("b", 0.95, "ref"), ("c", 0.97, "ref")]]
+    steps = [("t", "a", "b", "x"), ("t", "b", "c", "y")]
+    assert "run" not in helpers.step_costs(pd.DataFrame(rows), steps).columns   # all from the reference run
+    mine = [dict(rows[1], run="your run", value=0.96), dict(rows[2], run="your run")]
+    table = helpers.step_costs(pd.DataFrame(rows + mine), steps)
+    assert list(table["run"]) == ["ref", "your run"]          # your run holds b and c, not a

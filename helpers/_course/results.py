@@ -17,7 +17,7 @@ as it does on Colab; `load_results` returns both, labelled.
 >>> table[["task", "method", "value"]].values.tolist()
 [['3 vs 7', 'mean digit (L1)', 0.9511]]
 >>> sorted(set(load_results()["run"]))
-['reference run: 2-core CPU, full mode', 'your run']
+['reference run (2-core CPU)', 'your run']
 >>> del os.environ["MNIST_RESULTS"]
 """
 
@@ -113,10 +113,10 @@ def reference_results() -> tuple[str, pd.DataFrame]:
 
     >>> label, ref = reference_results()
     >>> label, "08_summary" in set(ref["notebook"])
-    ('reference run: 2-core CPU, full mode', False)
+    ('reference run (2-core CPU)', False)
     """
     data = json.loads(resources.files("helpers._course").joinpath(REFERENCE_FILE).read_text())
-    label = f"reference run: {data['machine']}, {data['mode']} mode"
+    label = f"reference run ({data['machine']})"
     df = pd.DataFrame(data["results"]).assign(run=label)
     return label, df.reindex(columns=COLUMNS)
 

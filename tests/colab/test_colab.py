@@ -162,4 +162,4 @@ def test_notebook_alone_installs_itself_and_runs_on_colabs_packages(colab: dict,
     assert where[0].startswith(str(colab["site"] / "helpers")), where
     assert re.match(r"2\.11\.0\b", where[1]) and where[1].split()[1:] == ["0.0.7", "7.34.0"], where[1]
     if name == "08_summary":   # alone in its runtime: nothing of its own, the reference run instead
-        assert "['reference run: " in where[2] and "your run" not in where[2], where
+        assert "['reference run (" in where[2] and "your run" not in where[2], where
