@@ -320,7 +320,7 @@ def race(recipes: Sequence[Recipe], data: MnistTensors, seeds: Sequence[int] = (
 
     For each seed the training set is shuffled once (off the clock, the same order for every
     recipe), then each recipe runs in turn (`time_recipe`), the order rotating by one each seed so
-    that no recipe always goes first or follows the same one. Before that each recipe runs once on
+    that no recipe always goes first (each still follows the same one). Before that each recipe runs once on
     a few batches, untimed, so no one pays for the first call's set-up (memory, kernel choice).
     The table gives each recipe's mean and lowest accuracy and median seconds (`summarize`): a recipe
     reaches 99% when its mean is at least 0.99 with no seed below 0.989; its median time is then its time to 99%.
