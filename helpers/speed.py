@@ -5,7 +5,10 @@ Taught in notebook 07, which measures each piece one step at a time.
 
 from __future__ import annotations
 
+import ast
+import inspect
 import math
+import textwrap
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -258,6 +261,7 @@ def train_recipe(recipe: Recipe, model: nn.Module, x: Tensor, y: Tensor) -> nn.M
     n_items = round(recipe.epochs * len(x))
     if n_items < 1:
         raise ValueError(f"epochs={recipe.epochs} trains on no images at all: use a larger fraction.")
+    # images in each epoch: all of x, and for a fraction (epochs=1.5) a last, partial epoch
     per_epoch = [min(len(x), n_items - start) for start in range(0, n_items, len(x))]
     opt = torch.optim.Adam(model.parameters(), lr=recipe.lr, betas=recipe.betas)
     schedule = OneCycleLR(opt, max_lr=recipe.lr, total_steps=sum(math.ceil(n / recipe.batch_size) for n in per_epoch),
@@ -340,7 +344,7 @@ def race(recipes: Sequence[Recipe], data: MnistTensors, seeds: Sequence[int] = (
         n = 3 * r.batch_size
         time_recipe(replace(r, epochs=1.0), MnistTensors(data.train_x[:n], data.train_y[:n],
                                                     data.test_x[:r.eval_batch], data.test_y[:r.eval_batch]), 0)
-    rows = []
+    rows, width = [], max(len(name) for name in names)   # names padded to the longest: the columns line up
     for i, seed in enumerate(seeds):
         order = torch.randperm(len(data.train_x), generator=torch.Generator().manual_seed(seed))
         order = order.to(data.train_x.device)
@@ -349,7 +353,7 @@ def race(recipes: Sequence[Recipe], data: MnistTensors, seeds: Sequence[int] = (
             acc, seconds = time_recipe(r, shuffled, seed)
             rows.append(dict(method=r.name, seed=seed, accuracy=acc, seconds=seconds))
             if verbose:
-                print(f"seed {seed}  {r.name:30}  accuracy {acc:.4f}  {seconds:6.2f} s", flush=True)
+                print(f"seed {seed}  {r.name:{width}}  accuracy {acc:.4f}  {seconds:6.2f} s", flush=True)
     return summarize(pd.DataFrame(rows))
 
 
@@ -367,3 +371,31 @@ def summarize(runs: pd.DataFrame, target: float = 0.99, worst: float = 0.989) ->
     table["reaches_99"] = (table["accuracy"] >= target - 1e-9) & (table["worst"] >= worst - 1e-9)
     table["accuracy"], table["seconds"] = table["accuracy"].round(4), table["seconds"].round(3)
     return table
+
+
+def source_without_docstrings(*objects: object) -> str:
+    """The source code of each function (or method), without its docstring, to read in a notebook; the
+    comments stay. Used in notebook 07 to show `train_recipe` and `evaluate` as plain code.
+
+    >>> def double(x):
+    ...     '''Twice x: double(2) is 4.'''
+    ...     return 2 * x  # the whole job
+    >>> print(source_without_docstrings(double))
+    def double(x):
+        return 2 * x  # the whole job
+    """
+    parts = []
+    for obj in objects:
+        try:
+            lines = textwrap.dedent(inspect.getsource(obj)).splitlines()
+        except (OSError, TypeError) as e:
+            raise ValueError(f"can't read the source of {obj!r}: pass a function or method defined in a file.") from e
+        drop = set()
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            body = getattr(node, "body", None)
+            if (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and body
+                    and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                    and isinstance(body[0].value.value, str)):
+                drop.update(range(body[0].lineno - 1, body[0].end_lineno))
+        parts.append("\n".join(line for i, line in enumerate(lines) if i not in drop))
+    return "\n\n".join(parts)

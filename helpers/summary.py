@@ -23,6 +23,11 @@ from matplotlib.transforms import Bbox
 from helpers._course.results import YOUR_RUN
 
 TASK_ORDER = {"3 vs 7": 0, "all 10 digits": 1}
+TEST_IMAGES = {"3 vs 7": 2038, "all 10 digits": 10_000}   # the test sets the notebooks score on
+TIMED = {                                                  # what each notebook's train_seconds covers
+    "02": "averaging the images", "03": "training", "04": "training", "05": "training",
+    "06": "training and validation", "07": "building to test accuracy, median of 3 seeds",
+}
 
 
 def _accuracies(results: pd.DataFrame) -> pd.DataFrame:
@@ -36,9 +41,11 @@ def _accuracies(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary_table(results: pd.DataFrame) -> pd.DataFrame:
-    """One row per task, method and run: accuracy, error rate, training seconds, parameters. Used in notebook 08.
+    """One row per task, method and run: accuracy, error rate, mistakes, training seconds (and what they
+    cover), parameters. Used in notebook 08.
 
-    Rows are in course order (3 vs 7 first, then notebook by notebook); `run` says "yours" or
+    `mistakes` is the error rate times the task's test images (2,038 for 3 vs 7, 10,000 for ten
+    digits): a count, or a mean count where a notebook recorded a mean over seeds. Rows are in course order (3 vs 7 first, then notebook by notebook); `run` says "yours" or
     "reference"; each of your rows sits right above the reference run's row for the same model.
     """
     acc = _accuracies(results)
@@ -46,8 +53,10 @@ def summary_table(results: pd.DataFrame) -> pd.DataFrame:
         "task": acc["task"], "method": acc["method"],
         "run": acc["run"].where(acc["run"] == YOUR_RUN, "reference").replace(YOUR_RUN, "yours"),
         "accuracy": acc["value"].astype(float), "error": (1 - acc["value"].astype(float)).round(4),
-        "train_seconds": acc["train_seconds"].astype(float), "params": acc["params"].astype("Int64"),
-        "notebook": acc["notebook"],
+        "mistakes": ((1 - acc["value"].astype(float)) * acc["task"].map(TEST_IMAGES)).round(1),
+        "train_seconds": acc["train_seconds"].astype(float),
+        "timed": acc["notebook"].astype(str).str[:2].map(TIMED).fillna(""),
+        "params": acc["params"].astype("Int64"), "notebook": acc["notebook"],
     })
     first = table.groupby(["task", "method"], sort=False).ngroup()
     mine = (table["run"] != "yours").astype(int)
@@ -55,8 +64,12 @@ def summary_table(results: pd.DataFrame) -> pd.DataFrame:
         .reset_index(drop=True)
 
 
-def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12, 4.8)):
+def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12, 4.8),
+                       ranges: dict[str, tuple[float, float]] | None = None):
     """Error rate against training time, both on log scales, one panel per task. Used in notebook 08.
+
+    `ranges` maps a method to the lowest and highest error rate its runs have made (from the lab notes,
+    say): drawn as a vertical bar through its reference point, so one run is seen against its spread.
 
     Lower and further left is better; on a log axis a model with half the errors sits the
     same distance lower wherever it is. Methods that need no training are drawn as hollow
@@ -89,10 +102,23 @@ def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12
             ax.scatter(x[group.index], err[group.index], s=60, zorder=3,
                        marker="s" if none else "o", facecolors="tab:blue" if run == "yours" else "none",
                        edgecolors="tab:blue", linewidths=1.5)
+        span = [float(err.min()), float(err.max())]               # what the y axis must show
+        for method, (low, high) in (ranges or {}).items():
+            if method not in set(table["method"]):
+                raise ValueError(f"ranges names {method!r}, which no notebook recorded; the methods are "
+                                 f"{sorted(set(table['method']))}.")
+            if not 0 <= low <= high <= 1:
+                raise ValueError(f"ranges[{method!r}] = {(low, high)}: give the lowest and highest error rate, "
+                                 "as fractions between 0 and 1 (0.0081 for 81 mistakes in 10,000).")
+            ref = rows[(rows["method"] == method) & (rows["run"] == "reference")]
+            for i in ref.index:
+                ax.plot([x[i], x[i]], [low, high], color="tab:blue", lw=2, alpha=0.45, solid_capstyle="butt",
+                        zorder=2)
+                span = [min(span[0], low), max(span[1], high)]
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlim(left / 2, float(x.max()) * 4)
-        ax.set_ylim(float(err.min()) / 2.5, float(err.max()) * 1.6)  # room below the best models for their labels
+        ax.set_ylim(span[0] / 2.5, span[1] * 1.6)  # room below the best models for their labels
         points.append((ax, x, err, rows["method"] + np.where(rows["train_seconds"].fillna(0) > 0, "", " (no training)")))
         ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:g}%"))
@@ -104,13 +130,14 @@ def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12
         ax.grid(True, which="both", alpha=0.25)
     axes[0].set_ylabel("error rate on the test images (log scale)", fontsize=10)
     fig.tight_layout(rect=(0, 0.07, 1, 1))    # the panels' final size first (room below for the legend)
-    fig.legend(handles=_legend_handles(table, trained), loc="lower center", ncol=3, fontsize=9, frameon=False)
+    fig.legend(handles=_legend_handles(table, trained, bool(ranges)), loc="lower center", ncol=4, fontsize=9,
+               frameon=False)
     for ax, x, err, labels in points:
         _label_points(ax, x, err, labels)
     return axes
 
 
-def _legend_handles(table: pd.DataFrame, trained: pd.Series) -> list:
+def _legend_handles(table: pd.DataFrame, trained: pd.Series, ranges: bool = False) -> list:
     """What the markers mean: hollow for the reference run, filled for yours (shown even before you have any, so
     the legend says what to look for), squares for no training."""
     from matplotlib.lines import Line2D
@@ -122,6 +149,8 @@ def _legend_handles(table: pd.DataFrame, trained: pd.Series) -> list:
     handles = [marker("o", False, "reference run"), marker("o", True, "your run (once you have run notebooks)")]
     if not trained.all():
         handles.append(marker("s", False, "no training (placed at the left edge)"))
+    if ranges:
+        handles.append(Line2D([], [], color="tab:blue", lw=2, alpha=0.45, label="range over earlier runs"))
     return handles
 
 
@@ -166,7 +195,7 @@ def step_costs(results: pd.DataFrame, steps: Sequence[tuple[str, str, str, str]]
 
     `steps` lists `(task, from_method, to_method, what_changed)`. For each: the error rate
     before and after, how many times fewer mistakes, and how many times the training time
-    and parameters (blank when the earlier method needs no training). Numbers come from
+    and parameters (blank when the earlier method needs no training; below 1 written "1/54"). Numbers come from
     your run when it holds both methods, otherwise from the reference run; a column `run` says which
     when the steps draw on more than one run.
 
@@ -200,7 +229,21 @@ def step_costs(results: pd.DataFrame, steps: Sequence[tuple[str, str, str, str]]
         table = table.drop(columns="run", errors="ignore")
     for column in ["fewer_mistakes", "time_x", "params_x"]:  # each ratio prints as rounded: 86, 0.047, 1.4
         table[column] = pd.Series([row[column] for row in out], index=table.index, dtype=object)
+    for column in ["time_x", "params_x"]:      # a fraction reads better as "1/54" than as 0.018
+        table[column] = table[column].map(_as_fraction)
     return table
+
+
+def _as_fraction(ratio: float | int) -> float | int | str:
+    """A ratio below 1 as "1/n", n to 2 significant digits; others as they are.
+
+    >>> [_as_fraction(0.0185), _as_fraction(0.5), _as_fraction(54), _as_fraction(float("nan"))]
+    ['1/54', '1/2', 54, nan]
+    """
+    if pd.isna(ratio) or ratio >= 1 or ratio <= 0:
+        return ratio
+    n = _ratio(1, ratio)
+    return f"1/{n:g}"
 
 
 def _ratio(a: float, b: float) -> float | int:

@@ -29,7 +29,7 @@ def run(capsys: pytest.CaptureFixture, name: str, obj) -> tuple[bool, str]:
         assert f"goes on with the course's own `{name}`" in out, out
     else:
         assert f"the notebook uses your `{name}`" in out, out
-    assert out.startswith(f"Checking `{name}`:")
+    assert out.startswith((f"Checking `{name}`:", f"`{name}` is not written yet"))
     assert "Traceback" not in out and 'File "' not in out  # plain words, never a traceback
     return ok, out
 
@@ -172,12 +172,26 @@ def test_unknown_name_raises_value_error_listing_the_known_ones():
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_the_template_placeholder_is_reported_not_raised(capsys, name):
+def test_the_untouched_template_says_what_to_do_and_lists_no_fails(capsys, name):
     def template(*args):
         ...  # your code here: replace `...`
 
     class Template:
         ...  # your code here: replace `...`
+    ok, out = run(capsys, name, Template if name == "BasicOptim" else template)
+    assert ok is False
+    assert out.splitlines() == [
+        f"`{name}` is not written yet: replace the `...` with your code, then run this cell again.",
+        f"Until then the notebook goes on with the course's own `{name}`."]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_started_attempt_that_returns_nothing_is_reported_not_raised(capsys, name):
+    def template(*args):
+        started = args  # your code here: begun, but no `return` yet
+
+    class Template:
+        pass
     if name == "BasicOptim":
         out = fails_with(capsys, name, Template, "takes no arguments", "no `__init__` yet", "is `...` still there?",
                          "the checker calls `BasicOptim(params, lr)`")

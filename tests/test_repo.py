@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers._course.repo import colab_link, install_targets, release, release_tag, repo_url, set_repo, version
+from helpers._course.repo import LAB_NOTES, colab_link, install_targets, release, release_tag, repo_url, set_repo, version
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
@@ -33,6 +33,19 @@ def test_readme_opens_every_notebook_and_student_copy_in_colab_at_the_release():
         link = colab_link(repo_url(), nb.relative_to(ROOT).as_posix(), release_tag())
         assert f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({link})" in readme, nb.name
     assert len(re.findall(r"colab\.research\.google\.com/github/", readme)) == len(NOTEBOOKS + STUDENT)
+
+
+def test_links_to_the_lab_notes_open_at_the_release_on_colab_too():
+    url, tag = repo_url(), release_tag()
+    linked = 0
+    for nb in NOTEBOOKS + STUDENT:
+        text = nb.read_text()
+        assert "](../experiments/" not in text, f"{nb.name}: a relative link to the lab notes breaks on Colab"
+        for m in LAB_NOTES.finditer(text):
+            assert m[0] == f"({url}/blob/{tag}/{m['path']})", f"{nb.name}: {m[0]} is not at {url}@{tag}"
+            assert (ROOT / m["path"].split("#")[0]).is_file(), f"{nb.name} links to {m['path']}, which is missing"
+            linked += 1
+    assert linked >= 6
 
 
 @pytest.fixture
@@ -97,6 +110,10 @@ def test_release_bumps_the_version_pins_every_cell_and_badge_commits_and_tags(ch
         assert colab_link(repo_url(), path, "v7.1.0") in readme, path
     assert f"blob/{release_tag()}/" not in readme                                        # no old pin left
     assert f"@{release_tag()}" not in (checkout / "notebooks" / NOTEBOOKS[0].name).read_text()
+    for nb in NOTEBOOKS + STUDENT:                                                      # lab-notes links too
+        text = (checkout / nb.relative_to(ROOT)).read_text()
+        assert f"blob/{release_tag()}/experiments" not in text and (
+            "experiments/" not in nb.read_text() or f"blob/v7.1.0/experiments/" in text), nb.name
     # what changed is only the version and the pins
     diff = _git(checkout, "diff", "HEAD~1", "--stat")
     assert "pyproject.toml" in diff and f"{len(NOTEBOOKS + STUDENT) + 2} files changed" in diff

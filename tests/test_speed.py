@@ -273,3 +273,22 @@ def test_time_recipe_times_a_real_run():
     acc, seconds = speed.time_recipe(replace(PEER, eval_batch=1000), MnistTensors(d.train_x, d.train_y, d.test_x[:1000],
                                                                              d.test_y[:1000]), seed=0)
     assert 0.0 <= acc <= 1.0 and 0 < seconds < 60
+
+
+def test_race_lines_up_its_log_whatever_the_names(monkeypatch, capsys):
+    monkeypatch.setattr(speed, "time_recipe", lambda recipe, data, seed: (0.99, 1.0))
+    data = MnistTensors(torch.zeros(900, 1, 28, 28), torch.zeros(900, dtype=torch.long), torch.zeros(10, 1, 28, 28),
+                        torch.zeros(10, dtype=torch.long))
+    long_name = "+ evaluation: batches of 500, inference_mode (a name longer than thirty)"
+    race([replace(PEER, name="a"), replace(PEER, name=long_name)], data, seeds=(0,))
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and len({line.index("accuracy") for line in lines}) == 1, lines
+
+
+def test_source_without_docstrings_keeps_the_code_and_comments():
+    text = speed.source_without_docstrings(speed.train_recipe, speed.evaluate)
+    assert text.startswith("def train_recipe(") and "\n\ndef evaluate(" in text
+    assert '"""' not in text and ">>>" not in text                      # no docstring, no doctest
+    assert "opt.step()" in text and "# a new order for each further epoch" in text
+    with pytest.raises(ValueError, match="can't read the source"):
+        speed.source_without_docstrings(len)

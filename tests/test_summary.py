@@ -95,7 +95,7 @@ def test_step_ratios_print_without_digits_that_are_not_significant():
                             dict(notebook="04", task="t", method="b", value=0.99, train_seconds=54.4, params=5000, run="r"),
                             dict(notebook="05", task="t", method="c", value=0.995, train_seconds=27.2, params=2500, run="r")])
     table = helpers.step_costs(results, [("t", "a", "b", "x"), ("t", "b", "c", "y")])  # ratios 54 and 0.5 in one column
-    assert list(table.time_x) == [54, 0.5] and list(table.params_x) == [500, 0.5]
+    assert list(table.time_x) == [54, "1/2"] and list(table.params_x) == [500, "1/2"]
     text = table.to_string()
     assert "54.0" not in text and "500.0" not in text and " 54 " in text
 
@@ -108,3 +108,33 @@ def test_step_costs_name_the_run_only_when_the_steps_draw_on_two():
     mine = [dict(rows[1], run="your run", value=0.96), dict(rows[2], run="your run")]
     table = helpers.step_costs(pd.DataFrame(rows + mine), steps)
     assert list(table["run"]) == ["ref", "your run"]          # your run holds b and c, not a
+
+
+def test_the_table_counts_mistakes_on_each_tasks_test_images():
+    table = helpers.summary_table(RESULTS)
+    mean_digit = table[(table.task == "3 vs 7") & (table.method == "mean digit")].iloc[0]
+    assert mean_digit.mistakes == pytest.approx(0.0489 * 2038, abs=0.1)       # of 2,038 test images
+    resnet = table[table.method == "resnet18"].iloc[0]
+    assert resnet.mistakes == pytest.approx(94, abs=0.1)                      # of 10,000
+
+
+def test_a_range_is_drawn_through_its_reference_point_and_checked():
+    axes = helpers.plot_error_vs_time(RESULTS, ranges={"resnet18": (0.0081, 0.0100)})
+    bars = [line for line in axes[1].get_lines() if list(line.get_ydata()) == [0.0081, 0.0100]]
+    assert len(bars) == 1 and list(bars[0].get_xdata()) == [156.8, 156.8]
+    labels = [t.get_text() for t in axes[0].figure.legends[0].get_texts()]
+    assert "range over earlier runs" in labels
+    plt.close("all")
+    with pytest.raises(ValueError, match="no notebook recorded"):
+        helpers.plot_error_vs_time(RESULTS, ranges={"resnet 18": (0.0081, 0.0100)})
+    with pytest.raises(ValueError, match="fractions between 0 and 1"):
+        helpers.plot_error_vs_time(RESULTS, ranges={"resnet18": (81, 100)})
+    plt.close("all")
+
+
+def test_each_row_says_what_its_time_covers():
+    rows = _results([dict(notebook=nb, task="all 10 digits", method=nb, value=0.99, train_seconds=1.0, params=1,
+                          run="ref") for nb in ["02_pixel_similarity", "06_resnet18", "07_fast_training"]])
+    table = helpers.summary_table(rows)
+    assert list(table.timed) == ["averaging the images", "training and validation",
+                                 "building to test accuracy, median of 3 seeds"]

@@ -15,8 +15,11 @@ code that raised it (`describe_error`). An error anywhere else is a bug in the c
 
 from __future__ import annotations
 
+import ast
+import inspect
 import os
 import sys
+import textwrap
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +29,7 @@ import numpy as np
 import torch
 
 __all__ = ["Exercise", "CaseResult", "YourCodeRaised", "run_code", "describe_error", "run_exercise", "try_cases",
-           "not_callable", "what_is_wrong"]
+           "not_callable", "what_is_wrong", "is_unwritten"]
 
 Problem = tuple[str, str]  # (what went wrong, in the words of a FAIL line; a hint)
 
@@ -281,6 +284,40 @@ def _run_cases(exercise: Exercise, name: str, obj: Any) -> tuple[int, int]:
     return sum(r.problem is None for r in results), len(results)
 
 
+def _only_placeholder(body: list[ast.stmt]) -> bool:
+    """Nothing but `...` and docstrings (a comment is not in the tree)."""
+    return all(isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)
+               and (s.value.value is Ellipsis or isinstance(s.value.value, str)) for s in body)
+
+
+def is_unwritten(obj: Any) -> bool:
+    """True when `obj` is still the exercise's template: a function, or a class, whose body is only `...`
+    (a class may also hold methods that are all only `...`). Anything else, or code whose source
+    can't be read, is False and gets the checks.
+
+    >>> def template(x):
+    ...     ...  # your code here
+    >>> def started(x):
+    ...     y = x + 1
+    >>> is_unwritten(template), is_unwritten(started), is_unwritten(len)
+    (True, False, False)
+    """
+    if not (inspect.isfunction(obj) or inspect.isclass(obj)):
+        return False
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(obj)))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    if not tree.body or not isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return False
+    node = tree.body[0]
+    if isinstance(node, ast.ClassDef):
+        methods = [s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        rest = [s for s in node.body if s not in methods]
+        return _only_placeholder(rest) and all(_only_placeholder(m.body) for m in methods)
+    return _only_placeholder(node.body)
+
+
 def run_exercise(exercise: Exercise, name: str, obj: Any) -> bool:
     """Print the report for the learner's `obj` on `exercise`; True when every check passed.
     The global random state and grad mode are left as they were.
@@ -294,6 +331,9 @@ def run_exercise(exercise: Exercise, name: str, obj: Any) -> bool:
     All 1 check passed. Well done!
     True
     """
+    if is_unwritten(obj):   # the template as it came: no list of FAILs, just what to do
+        print(f"`{name}` is not written yet: replace the `...` with your code, then run this cell again.")
+        return False
     print(f"Checking `{name}`:")
     try:
         with torch.random.fork_rng(devices=[]), torch.enable_grad():

@@ -3,7 +3,7 @@
 Both live in `pyproject.toml`: the address in `[project.urls] Repository`, the release in
 `version` (the git tag is `v` + version). Every notebook's first cell installs the package from
 that address at that tag on Colab, and the README's "Open in Colab" links open the notebooks at
-that tag, so a class gets the same code all week, whatever is pushed to `main` meanwhile.
+that tag, and their links to the lab notes (experiments/) open them there, so a class gets the same code all week, whatever is pushed to `main` meanwhile.
 
     python -m helpers set-repo https://github.com/you/your-fork   # a fork points everything at itself
     python -m helpers release 0.3.0                                # one commit and the tag v0.3.0
@@ -25,6 +25,8 @@ VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 # an install line's address and the tag it pins: git+https://github.com/OWNER/NAME@v0.2.0
 INSTALL = re.compile(r"git\+(?P<url>[^\s\"'\\@]+)(?:@(?P<ref>[\w.\-]+))?")
 GITHUB = re.compile(r"^https://github\.com/(?P<owner>[\w.-]+)/(?P<name>[\w.-]+?)(?:\.git)?/?$")
+# a link from a notebook to the lab notes, absolute so that it opens on Colab too: (https://github.com/O/N/blob/v0.3.1/experiments/x.md)
+LAB_NOTES = re.compile(r"\(https://github\.com/[\w.-]+/[\w.-]+/blob/[\w.\-]+/(?P<path>experiments/[^)\s]*)\)")
 BADGE = re.compile(r"\(https://colab\.research\.google\.com/github/[^)]*?/blob/[\w.\-]+/(?P<path>(?:notebooks|student)/[^)]+)\)")
 
 
@@ -77,7 +79,8 @@ def _course_files(root: Path) -> list[Path]:
 
 def _pointed_at(root: Path, url: str, tag: str) -> dict[Path, str]:
     """Every file that names the address or the release, as it reads once pointed at `url` and `tag`."""
-    new = {nb: INSTALL.sub(f"git+{url}@{tag}", nb.read_text()) for nb in _course_files(root)}
+    new = {nb: LAB_NOTES.sub(lambda m: f"({url}/blob/{tag}/{m['path']})", INSTALL.sub(f"git+{url}@{tag}", nb.read_text()))
+           for nb in _course_files(root)}
     readme = root / "README.md"
     new[readme] = BADGE.sub(lambda m: f"({colab_link(url, m['path'], tag)})", readme.read_text())
     return new
