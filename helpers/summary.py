@@ -112,8 +112,8 @@ def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12
                                  "as fractions between 0 and 1 (0.0081 for 81 mistakes in 10,000).")
             ref = rows[(rows["method"] == method) & (rows["run"] == "reference")]
             for i in ref.index:
-                ax.plot([x[i], x[i]], [low, high], color="tab:blue", lw=2, alpha=0.45, solid_capstyle="butt",
-                        zorder=2)
+                ax.plot([x[i], x[i]], [low, high], color="tab:orange", lw=2.5, marker="_", markersize=14,
+                        markeredgewidth=2.5, zorder=2)
                 span = [min(span[0], low), max(span[1], high)]
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -150,7 +150,8 @@ def _legend_handles(table: pd.DataFrame, trained: pd.Series, ranges: bool = Fals
     if not trained.all():
         handles.append(marker("s", False, "no training (placed at the left edge)"))
     if ranges:
-        handles.append(Line2D([], [], color="tab:blue", lw=2, alpha=0.45, label="range over earlier runs"))
+        handles.append(Line2D([], [], color="tab:orange", lw=2.5, marker="_", markersize=14, markeredgewidth=2.5,
+                              label="range over earlier runs"))
     return handles
 
 
@@ -220,8 +221,8 @@ def step_costs(results: pd.DataFrame, steps: Sequence[tuple[str, str, str, str]]
         out.append({"task": task, "step": f"{before} → {after}", "what changed": changed,
                     "error before": round(err_a, 4), "error after": round(err_b, 4),
                     "fewer_mistakes": _ratio(err_a, err_b) if err_b > 0 else float("inf"),
-                    "time_x": _ratio(t_b, t_a) if t_a > 0 else float("nan"),
-                    "params_x": _ratio(float(b["params"]), float(a["params"]))
+                    "time_x": _as_fraction(t_b / t_a) if t_a > 0 else float("nan"),
+                    "params_x": _as_fraction(float(b["params"]) / float(a["params"]))
                     if pd.notna(a["params"]) and pd.notna(b["params"]) and float(a["params"]) > 0 else float("nan"),
                     "run": run})
     table = pd.DataFrame(out)
@@ -229,19 +230,20 @@ def step_costs(results: pd.DataFrame, steps: Sequence[tuple[str, str, str, str]]
         table = table.drop(columns="run", errors="ignore")
     for column in ["fewer_mistakes", "time_x", "params_x"]:  # each ratio prints as rounded: 86, 0.047, 1.4
         table[column] = pd.Series([row[column] for row in out], index=table.index, dtype=object)
-    for column in ["time_x", "params_x"]:      # a fraction reads better as "1/54" than as 0.018
-        table[column] = table[column].map(_as_fraction)
     return table
 
 
 def _as_fraction(ratio: float | int) -> float | int | str:
-    """A ratio below 1 as "1/n", n to 2 significant digits; others as they are.
+    """A ratio to 2 significant digits, and below 1 as "1/n" (it reads better than 0.018), n rounded from the
+    exact ratio so that 215,194 / 11,708,992 is 1/54, not 1/56 (1 / 0.018).
 
-    >>> [_as_fraction(0.0185), _as_fraction(0.5), _as_fraction(54), _as_fraction(float("nan"))]
+    >>> [_as_fraction(215_194 / 11_708_992), _as_fraction(0.5), _as_fraction(54.4), _as_fraction(float("nan"))]
     ['1/54', '1/2', 54, nan]
     """
-    if pd.isna(ratio) or ratio >= 1 or ratio <= 0:
+    if pd.isna(ratio) or ratio <= 0:
         return ratio
+    if ratio >= 1:
+        return _ratio(ratio, 1)
     n = _ratio(1, ratio)
     return f"1/{n:g}"
 
