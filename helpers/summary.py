@@ -204,7 +204,7 @@ def step_costs(results: pd.DataFrame, steps: Sequence[tuple[str, str, str, str]]
     ...     dict(notebook="03", task="t", method="a", value=0.9, train_seconds=1.0, params=10, run="ref"),
     ...     dict(notebook="04", task="t", method="b", value=0.95, train_seconds=4.0, params=100, run="ref")])
     >>> step_costs(results, [("t", "a", "b", "a hidden layer")])[["fewer_mistakes", "time_x", "params_x"]].values.tolist()
-    [[2.0, 4.0, 10]]
+    [['2.0', '4.0', '10']]
     """
     acc = _accuracies(results)
     out = []
@@ -228,9 +228,24 @@ def step_costs(results: pd.DataFrame, steps: Sequence[tuple[str, str, str, str]]
     table = pd.DataFrame(out)
     if table.empty or table["run"].nunique() == 1:   # one run for every step: a column that says nothing new
         table = table.drop(columns="run", errors="ignore")
-    for column in ["fewer_mistakes", "time_x", "params_x"]:  # each ratio prints as rounded: 86, 0.047, 1.4
-        table[column] = pd.Series([row[column] for row in out], index=table.index, dtype=object)
+    for column in ["fewer_mistakes", "time_x", "params_x"]:  # each ratio as text, rounded: "86", "0.90", "1/54"
+        table[column] = pd.Series([_as_text(row[column]) for row in out], index=table.index, dtype=object)
     return table
+
+
+def _as_text(ratio: float | int | str) -> str:
+    """A rounded ratio as the table shows it: 2 significant digits, trailing zeros kept ("0.90"); blank if unknown.
+
+    >>> [_as_text(0.9), _as_text(54), _as_text("1/2"), _as_text(float("nan")), _as_text(float("inf"))]
+    ['0.90', '54', '1/2', '', 'no mistakes left']
+    """
+    if isinstance(ratio, str):
+        return ratio
+    if pd.isna(ratio):
+        return ""
+    if ratio == float("inf"):
+        return "no mistakes left"
+    return str(ratio) if isinstance(ratio, int) else f"{ratio:#.2g}".rstrip(".")
 
 
 def _as_fraction(ratio: float | int) -> float | int | str:
