@@ -32,7 +32,7 @@ def first_images(folder: Path, digits: Sequence[str], n: int) -> list[Path]:
 
 def fit_seconds(learn) -> float:
     """Wall-clock seconds of `learn`'s last training (`fit`, `fit_one_cycle`), validation included.
-    Used by notebook 06's closing cell to record how long each training took: every Learner made
+    Used by the closing cells of notebooks 05 and 06 to record how long each training took: every Learner made
     after `helpers.setup()` has a timer for it (helpers/_course/fit_timer.py).
 
     >>> class Learner: fit_seconds = 31.5

@@ -29,6 +29,8 @@ TIMED = {                                                  # what each notebook'
     "06": "training and validation", "07": "building to test accuracy, median of 3 seeds",
 }
 
+Step = tuple[str, str, str, "str | Sequence[str]"]   # (task, from method, to method, what changed)
+
 
 def _accuracies(results: pd.DataFrame) -> pd.DataFrame:
     needed = {"notebook", "task", "method", "value", "train_seconds", "params", "run"}
@@ -65,11 +67,12 @@ def summary_table(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12, 4.8),
-                       ranges: dict[str, tuple[float, float]] | None = None):
+                       ranges: dict[str, tuple[float, float]] | None = None, steps: Sequence[Step] = ()):
     """Error rate against training time, both on log scales, one panel per task. Used in notebook 08.
 
     `ranges` maps a method to the lowest and highest error rate its runs have made (from the lab notes,
     say): drawn as a vertical bar through its reference point, so one run is seen against its spread.
+    `steps`, as for `step_costs`, are drawn as grey arrows between the reference run's points.
 
     Lower and further left is better; on a log axis a model with half the errors sits the
     same distance lower wherever it is. Methods that need no training are drawn as hollow
@@ -115,6 +118,18 @@ def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12
                 ax.plot([x[i], x[i]], [low, high], color="tab:orange", lw=2.5, marker="_", markersize=14,
                         markeredgewidth=2.5, zorder=2)
                 span = [min(span[0], low), max(span[1], high)]
+        for step in steps:
+            if step[0] != task:
+                continue
+            ends = []
+            for method in step[1:3]:
+                ref = rows[(rows["method"] == method) & (rows["run"] == "reference")]
+                if ref.empty:
+                    raise ValueError(f"steps name {method!r} for {task!r}, which the reference run lacks; its "
+                                     f"methods are {sorted(set(rows['method']))}.")
+                ends.append((float(x[ref.index[-1]]), float(err[ref.index[-1]])))
+            ax.annotate("", xy=ends[1], xytext=ends[0], zorder=1,
+                        arrowprops=dict(arrowstyle="-|>", color="0.55", lw=1, shrinkA=6, shrinkB=6))
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlim(left / 2, float(x.max()) * 4)
@@ -130,14 +145,14 @@ def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12
         ax.grid(True, which="both", alpha=0.25)
     axes[0].set_ylabel("error rate on the test images (log scale)", fontsize=10)
     fig.tight_layout(rect=(0, 0.07, 1, 1))    # the panels' final size first (room below for the legend)
-    fig.legend(handles=_legend_handles(table, trained, bool(ranges)), loc="lower center", ncol=4, fontsize=9,
-               frameon=False)
+    fig.legend(handles=_legend_handles(table, trained, bool(ranges), bool(steps)), loc="lower center", ncol=5,
+               fontsize=9, frameon=False)
     for ax, x, err, labels in points:
         _label_points(ax, x, err, labels)
     return axes
 
 
-def _legend_handles(table: pd.DataFrame, trained: pd.Series, ranges: bool = False) -> list:
+def _legend_handles(table: pd.DataFrame, trained: pd.Series, ranges: bool = False, steps: bool = False) -> list:
     """What the markers mean: hollow for the reference run, filled for yours (shown even before you have any, so
     the legend says what to look for), squares for no training."""
     from matplotlib.lines import Line2D
@@ -152,6 +167,8 @@ def _legend_handles(table: pd.DataFrame, trained: pd.Series, ranges: bool = Fals
     if ranges:
         handles.append(Line2D([], [], color="tab:orange", lw=2.5, marker="_", markersize=14, markeredgewidth=2.5,
                               label="range over earlier runs"))
+    if steps:
+        handles.append(Line2D([], [], color="0.55", lw=1, marker=">", markersize=6, label="a step of the course"))
     return handles
 
 
@@ -191,24 +208,30 @@ def _annotate(ax, renderer, text: str, x: float, y: float, dx: float, dy: float)
     return note, Text.get_window_extent(note, renderer)   # the text alone, without its connecting line
 
 
-def step_costs(results: pd.DataFrame, steps: Sequence[tuple[str, str, str, str]]) -> pd.DataFrame:
+def step_costs(results: pd.DataFrame, steps: Sequence[Step]) -> pd.DataFrame:
     """What each step of the course bought and cost. Used in notebook 08.
 
-    `steps` lists `(task, from_method, to_method, what_changed)`. For each: the error rate
-    before and after, how many times fewer mistakes, and how many times the training time
-    and parameters (blank when the earlier method needs no training; below 1 written "1/54"). Numbers come from
-    your run when it holds both methods, otherwise from the reference run; a column `run` says which
-    when the steps draw on more than one run.
+    `steps` lists `(task, from_method, to_method, what_changed)`, `what_changed` one change or a list of
+    them. For each: what changed and how many changes that is, the error rate before and after, how many
+    times fewer mistakes, and how many times the training time and parameters (blank when the earlier
+    method needs no training; below 1 written "1/54"; marked "~" when the two notebooks time different
+    things, see `TIMED`). Numbers come from your run when it holds both methods, otherwise from the
+    reference run; a column `run` says which when the steps draw on more than one run.
 
     >>> results = pd.DataFrame([
     ...     dict(notebook="03", task="t", method="a", value=0.9, train_seconds=1.0, params=10, run="ref"),
-    ...     dict(notebook="04", task="t", method="b", value=0.95, train_seconds=4.0, params=100, run="ref")])
-    >>> step_costs(results, [("t", "a", "b", "a hidden layer")])[["fewer_mistakes", "time_x", "params_x"]].values.tolist()
-    [['2.0', '4.0', '10']]
+    ...     dict(notebook="06", task="t", method="b", value=0.95, train_seconds=4.0, params=100, run="ref")])
+    >>> step = step_costs(results, [("t", "a", "b", ["a hidden layer", "10 epochs"])]).iloc[0]
+    >>> step["what changed"], int(step["changes"]), step["fewer_mistakes"], step["time_x"], step["params_x"]
+    ('a hidden layer; 10 epochs', 2, '2.0', '~4.0', '10')
     """
     acc = _accuracies(results)
     out = []
     for task, before, after, changed in steps:
+        changes = [changed] if isinstance(changed, str) else list(changed)
+        if not changes or not all(isinstance(c, str) and c.strip() for c in changes):
+            raise ValueError(f"step {before!r} -> {after!r}: say what changed, as a text or a list of texts "
+                             f"(got {changed!r}).")
         rows = acc[acc["task"] == task]
         runs = [YOUR_RUN] + [r for r in dict.fromkeys(rows["run"]) if r != YOUR_RUN]
         run = next((r for r in runs if {before, after} <= set(rows.loc[rows["run"] == r, "method"])), None)
@@ -218,10 +241,12 @@ def step_costs(results: pd.DataFrame, steps: Sequence[tuple[str, str, str, str]]
         a, b = (rows[(rows["run"] == run) & (rows["method"] == m)].iloc[-1] for m in (before, after))
         err_a, err_b = 1 - float(a["value"]), 1 - float(b["value"])
         t_a, t_b = float(a["train_seconds"] or 0), float(b["train_seconds"] or 0)
-        out.append({"task": task, "step": f"{before} → {after}", "what changed": changed,
-                    "error before": round(err_a, 4), "error after": round(err_b, 4),
+        same_clock = TIMED.get(str(a["notebook"])[:2]) == TIMED.get(str(b["notebook"])[:2])
+        time_x = _as_fraction(t_b / t_a) if t_a > 0 else float("nan")
+        out.append({"task": task, "step": f"{before} → {after}", "what changed": "; ".join(changes),
+                    "changes": len(changes), "error before": round(err_a, 4), "error after": round(err_b, 4),
                     "fewer_mistakes": _ratio(err_a, err_b) if err_b > 0 else float("inf"),
-                    "time_x": _as_fraction(t_b / t_a) if t_a > 0 else float("nan"),
+                    "time_x": time_x if same_clock or pd.isna(time_x) else "~" + _as_text(time_x),
                     "params_x": _as_fraction(float(b["params"]) / float(a["params"]))
                     if pd.notna(a["params"]) and pd.notna(b["params"]) and float(a["params"]) > 0 else float("nan"),
                     "run": run})

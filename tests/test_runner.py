@@ -61,6 +61,20 @@ def test_an_unchanged_notebook_saves_the_same_bytes_twice(tmp_path, monkeypatch)
     assert saved["cells"][2]["outputs"] == [{"name": "stdout", "output_type": "stream", "text": ["a\n", "b\n"]}]
 
 
+def test_a_cleared_progress_bar_leaves_no_blank_output(tmp_path, monkeypatch):
+    """fastai's progress bar, once cleared, leaves a display of only a <style> block (or nothing), which a text
+    view shows as "<IPython.core.display.HTML object>"; the saved notebook keeps the cell's real outputs only."""
+    monkeypatch.setenv("MNIST_QUICK", "0")
+    path = tmp_path / "01_x.ipynb"
+    _notebook(path, "from IPython.display import HTML, display\n"
+                    "display(HTML('<style>td { padding: 8px }</style>')); display(HTML(''))\n"
+                    "display(HTML('<div><table><tr><td>0.99</td></tr></table></div>')); print('done')")
+    assert run_notebooks([str(path)]) == 0
+    outputs = json.loads(path.read_text())["cells"][0]["outputs"]
+    assert [o["output_type"] for o in outputs] == ["display_data", "stream"]
+    assert "0.99" in "".join(outputs[0]["data"]["text/html"])
+
+
 def test_a_full_run_makes_each_notebooks_results_the_reference(tmp_path, monkeypatch):
     from helpers._course import runner
 

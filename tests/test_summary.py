@@ -99,9 +99,25 @@ def test_step_ratios_print_without_digits_that_are_not_significant():
     small = [dict(notebook="06", task="t", method="big", value=0.99, train_seconds=150.0, params=11_708_992, run="r"),
              dict(notebook="07", task="t", method="small", value=0.99, train_seconds=1.0, params=215_194, run="r")]
     fractions = helpers.step_costs(pd.DataFrame(small), [("t", "big", "small", "z")])
-    assert list(fractions.params_x) == ["1/54"] and list(fractions.time_x) == ["1/150"]  # from the exact ratio
+    assert list(fractions.params_x) == ["1/54"] and list(fractions.time_x) == ["~1/150"]  # from the exact ratio
     text = table.to_string()
     assert "54.0" not in text and "500.0" not in text and " 54 " in text
+
+
+def test_a_step_counts_its_changes_and_marks_times_measured_differently():
+    """A step lists its changes (one text, or a list); its time ratio gets a "~" when the two notebooks' times
+    cover different things (training against training and validation), since it is then a rough ratio."""
+    results = pd.DataFrame([dict(notebook="04", task="t", method="a", value=0.9, train_seconds=2.0, params=10, run="r"),
+                            dict(notebook="05", task="t", method="b", value=0.95, train_seconds=4.0, params=20, run="r"),
+                            dict(notebook="06", task="t", method="c", value=0.99, train_seconds=40.0, params=900, run="r")])
+    table = helpers.step_costs(results, [("t", "a", "b", "a hidden layer"),
+                                         ("t", "b", "c", ["convolutions", "1 epoch instead of 10"])])
+    assert list(table["changes"]) == [1, 2]
+    assert list(table["what changed"]) == ["a hidden layer", "convolutions; 1 epoch instead of 10"]
+    assert list(table["time_x"]) == ["2.0", "~10"]          # 05 and 06 time different things
+    for bad in ([], "", ["a change", ""]):
+        with pytest.raises(ValueError, match="say what changed"):
+            helpers.step_costs(results, [("t", "a", "b", bad)])
 
 
 def test_step_costs_name_the_run_only_when_the_steps_draw_on_two():
@@ -142,3 +158,14 @@ def test_each_row_says_what_its_time_covers():
     table = helpers.summary_table(rows)
     assert list(table.timed) == ["averaging the images", "training and validation",
                                  "building to test accuracy, median of 3 seeds"]
+
+
+def test_steps_are_drawn_as_arrows_between_the_reference_points_and_checked():
+    methods = list(dict.fromkeys(RESULTS[RESULTS.task == "all 10 digits"].method))[:2]
+    axes = helpers.plot_error_vs_time(RESULTS, steps=[("all 10 digits", methods[0], methods[1], "a change")])
+    arrows = [a for a in axes[1].texts if getattr(a, "arrow_patch", None) is not None and a.get_text() == ""]
+    assert len(arrows) == 1 and not [a for a in axes[0].texts if a.get_text() == ""]   # only in its task's panel
+    assert "a step of the course" in [t.get_text() for t in axes[0].figure.legends[0].get_texts()]
+    with pytest.raises(ValueError, match="reference run lacks"):
+        helpers.plot_error_vs_time(RESULTS, steps=[("all 10 digits", methods[0], "no such model", "x")])
+    plt.close("all")

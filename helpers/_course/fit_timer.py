@@ -1,4 +1,4 @@
-"""A fastai callback that times each `fit`, so notebook 06's closing cell can record training times
+"""A fastai callback that times each `fit`, so the closing cells of notebooks 05 and 06 can record training times
 without a timer in the lesson's cells. `helpers.setup()` adds it to every fastai Learner
 (fastai's `defaults.callbacks`); `helpers.fit_seconds(learn)` reads it.
 

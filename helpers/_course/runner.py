@@ -64,10 +64,27 @@ def stable_ids(text: str) -> str:
     return _STYLER_ID.sub(lambda m: "T_" + tables.setdefault(m[1], f"{len(tables) + 1:05d}"), text)
 
 
+def shows_nothing(out: dict) -> bool:
+    """Whether an output is a blank HTML display: what fastai's progress bar leaves once it is cleared
+    (only a <style> block, or nothing), which GitHub shows as nothing and a text view as
+    "<IPython.core.display.HTML object>".
+
+    >>> shows_nothing({"output_type": "display_data", "data": {"text/html": ["<style>td {}</style>", ""]}})
+    True
+    >>> shows_nothing({"output_type": "display_data", "data": {"text/html": "<div><table>1</table></div>"}})
+    False
+    """
+    data = out.get("data", {})
+    if out.get("output_type") != "display_data" or set(data) - {"text/html", "text/plain"} or "text/html" not in data:
+        return False
+    html = re.sub(r"<style.*?</style>", "", "".join(data["text/html"]), flags=re.S)
+    return not re.sub(r"<[^>]*>", "", html).strip()
+
+
 def tidy(text: str) -> str:
     """A saved notebook's JSON with stable ids (and no memory addresses), its keys sorted again after
-    the renaming (widget state is keyed by id), and the pieces of a cell's printed output joined into
-    one stream each.
+    the renaming (widget state is keyed by id), the pieces of a cell's printed output joined into
+    one stream each, and blank HTML displays (see `shows_nothing`) left out.
 
     >>> out = [{"name": "stdout", "output_type": "stream", "text": [line]} for line in ("a\\n", "b\\n")]
     >>> json.loads(tidy(json.dumps({"cells": [{"outputs": out}]})))["cells"][0]["outputs"][0]["text"]
@@ -77,6 +94,8 @@ def tidy(text: str) -> str:
     for cell in nb.get("cells", []):
         merged: list[dict] = []
         for out in cell.get("outputs", []):
+            if shows_nothing(out):
+                continue
             last = merged[-1] if merged else None
             if last and out.get("output_type") == last.get("output_type") == "stream" \
                     and out.get("name") == last.get("name"):
