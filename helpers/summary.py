@@ -141,9 +141,9 @@ def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g} s"))
         ax.tick_params(labelsize=10)
         ax.set_title(task, fontsize=12)
-        ax.set_xlabel("training time (log scale)", fontsize=10)
+        ax.set_xlabel("training time, as each notebook measured it (log scale)", fontsize=10)
+        ax.set_ylabel("error rate on the test images (log scale)", fontsize=10)
         ax.grid(True, which="both", alpha=0.25)
-    axes[0].set_ylabel("error rate on the test images (log scale)", fontsize=10)
     fig.tight_layout(rect=(0, 0.07, 1, 1))    # the panels' final size first (room below for the legend)
     fig.legend(handles=_legend_handles(table, trained, bool(ranges), bool(steps)), loc="lower center", ncol=5,
                fontsize=9, frameon=False)

@@ -68,6 +68,7 @@ def test_a_cleared_progress_bar_leaves_no_blank_output(tmp_path, monkeypatch):
     path = tmp_path / "01_x.ipynb"
     _notebook(path, "from IPython.display import HTML, display\n"
                     "display(HTML('<style>td { padding: 8px }</style>')); display(HTML(''))\n"
+                    "display({'text/html': '<div></div>', 'text/markdown': '<div></div>'}, raw=True)\n"
                     "display(HTML('<div><table><tr><td>0.99</td></tr></table></div>')); print('done')")
     assert run_notebooks([str(path)]) == 0
     outputs = json.loads(path.read_text())["cells"][0]["outputs"]

@@ -71,11 +71,14 @@ def shows_nothing(out: dict) -> bool:
 
     >>> shows_nothing({"output_type": "display_data", "data": {"text/html": ["<style>td {}</style>", ""]}})
     True
+    >>> shows_nothing({"output_type": "display_data", "data": {"text/html": "<div></div>", "text/markdown": "<div></div>"}})
+    True
     >>> shows_nothing({"output_type": "display_data", "data": {"text/html": "<div><table>1</table></div>"}})
     False
     """
     data = out.get("data", {})
-    if out.get("output_type") != "display_data" or set(data) - {"text/html", "text/plain"} or "text/html" not in data:
+    if out.get("output_type") != "display_data" or "text/html" not in data \
+            or set(data) - {"text/html", "text/plain", "text/markdown"}:
         return False
     html = re.sub(r"<style.*?</style>", "", "".join(data["text/html"]), flags=re.S)
     return not re.sub(r"<[^>]*>", "", html).strip()
