@@ -99,6 +99,7 @@ def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12
     points = []
     for ax, task in zip(axes, tasks):
         rows = table[table["task"] == task]
+        arrows: list = []
         x = rows["train_seconds"].fillna(0).where(rows["train_seconds"].fillna(0) > 0, left).astype(float)
         err = rows["error"].clip(lower=1e-4).astype(float)
         for (run, none), group in rows.groupby([rows["run"], rows["train_seconds"].fillna(0) <= 0], sort=False):
@@ -117,6 +118,7 @@ def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12
             for i in ref.index:
                 ax.plot([x[i], x[i]], [low, high], color="tab:orange", lw=2.5, marker="_", markersize=14,
                         markeredgewidth=2.5, zorder=2)
+                ax.axhspan(low, high, color="tab:orange", alpha=0.12, lw=0, zorder=0)  # the range, across the panel
                 span = [min(span[0], low), max(span[1], high)]
         for step in steps:
             if step[0] != task:
@@ -130,11 +132,13 @@ def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12
                 ends.append((float(x[ref.index[-1]]), float(err[ref.index[-1]])))
             ax.annotate("", xy=ends[1], xytext=ends[0], zorder=1,
                         arrowprops=dict(arrowstyle="-|>", color="0.55", lw=1, shrinkA=6, shrinkB=6))
+            arrows.append(ends)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlim(left / 2, float(x.max()) * 4)
         ax.set_ylim(span[0] / 2.5, span[1] * 1.6)  # room below the best models for their labels
-        points.append((ax, x, err, rows["method"] + np.where(rows["train_seconds"].fillna(0) > 0, "", " (no training)")))
+        points.append((ax, x, err, rows["method"] + np.where(rows["train_seconds"].fillna(0) > 0, "", " (no training)"),
+                       arrows))
         ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:g}%"))
         ax.yaxis.set_minor_formatter(NullFormatter())
@@ -147,8 +151,8 @@ def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12
     fig.tight_layout(rect=(0, 0.07, 1, 1))    # the panels' final size first (room below for the legend)
     fig.legend(handles=_legend_handles(table, trained, bool(ranges), bool(steps)), loc="lower center", ncol=5,
                fontsize=9, frameon=False)
-    for ax, x, err, labels in points:
-        _label_points(ax, x, err, labels)
+    for ax, x, err, labels, arrows in points:
+        _label_points(ax, x, err, labels, arrows)
     return axes
 
 
@@ -172,26 +176,36 @@ def _legend_handles(table: pd.DataFrame, trained: pd.Series, ranges: bool = Fals
     return handles
 
 
-def _label_points(ax, xs: pd.Series, ys: pd.Series, labels: pd.Series) -> None:
+def _label_points(ax, xs: pd.Series, ys: pd.Series, labels: pd.Series, arrows: Sequence = ()) -> None:
     """Label each point once (a model run twice gets one label): right of the point if that space is free,
     else left of it, else the same in narrower lines, else a little above or below, so that no two labels
-    overlap and none leaves the panel."""
+    overlap, none covers a point or an arrow (`arrows`: pairs of data points), and none leaves the panel."""
     ax.figure.canvas.draw()  # so transData knows the final limits
     renderer = ax.figure.canvas.get_renderer()
     inside = ax.get_window_extent(renderer)
     placed = [Bbox.from_extents(px - 6, py - 6, px + 6, py + 6)       # the points themselves
               for px, py in ax.transData.transform(np.column_stack([xs, ys]))]
+    along = []                                                        # small boxes along each arrow
+    for start, end in arrows:
+        (x0, y0), (x1, y1) = ax.transData.transform([start, end])
+        n = max(2, int(np.hypot(x1 - x0, y1 - y0) // 8))
+        along += [Bbox.from_extents(x0 + (x1 - x0) * t - 2, y0 + (y1 - y0) * t - 2,
+                                    x0 + (x1 - x0) * t + 2, y0 + (y1 - y0) * t + 2) for t in np.linspace(0.1, 0.9, n)]
     seen = set()
-    tries = [(width, dx, dy) for dy in (0, 12, -12, 24, -24, 36, -36, 48, -48, 60, -60, -72)
+    # beside the point first, clear of the arrows if it can be, else across one; only then above or below
+    beside = [(width, dx, 0) for width in (28, 18, 14) for dx in (9, -9)]
+    moved = [(width, dx, dy) for dy in (12, -12, 24, -24, 36, -36, 48, -48, 60, -60, -72)
              for width in (28, 18, 14) for dx in (9, -9)]
+    tries = [(w, dx, dy, True) for w, dx, dy in beside] + [(w, dx, dy, False) for w, dx, dy in beside] \
+        + [(w, dx, dy, True) for w, dx, dy in moved] + [(w, dx, dy, False) for w, dx, dy in moved]
     for x, y, text in sorted(zip(xs, ys, labels), key=lambda point: point[0]):    # left to right
         if text in seen:
             continue
         seen.add(text)
-        for width, dx, dy in tries:
+        for width, dx, dy, clear_of_arrows in tries:
             note, box = _annotate(ax, renderer, textwrap.fill(text, width), x, y, dx, dy)
             fits = inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0 and box.y1 <= inside.y1
-            if fits and not any(box.overlaps(other) for other in placed):
+            if fits and not any(box.overlaps(other) for other in placed + (along if clear_of_arrows else [])):
                 break
             note.remove()
         else:  # no free place: right of the point anyway

@@ -7,6 +7,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.text import Text
 import pytest
@@ -142,6 +143,8 @@ def test_a_range_is_drawn_through_its_reference_point_and_checked():
     axes = helpers.plot_error_vs_time(RESULTS, ranges={"resnet18": (0.0081, 0.0100)})
     bars = [line for line in axes[1].get_lines() if list(line.get_ydata()) == [0.0081, 0.0100]]
     assert len(bars) == 1 and list(bars[0].get_xdata()) == [156.8, 156.8]
+    bands = [p for p in axes[1].patches if p.get_alpha() == 0.12]        # the same range, across the panel
+    assert len(bands) == 1 and np.allclose([bands[0].get_y(), bands[0].get_y() + bands[0].get_height()], [0.0081, 0.0100])
     labels = [t.get_text() for t in axes[0].figure.legends[0].get_texts()]
     assert "range over earlier runs" in labels
     plt.close("all")
