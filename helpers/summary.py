@@ -293,12 +293,14 @@ def _as_fraction(ratio: float | int) -> float | int | str:
 
     >>> [_as_fraction(215_194 / 11_708_992), _as_fraction(0.5), _as_fraction(54.4), _as_fraction(float("nan"))]
     ['1/54', '1/2', 54, nan]
+    >>> _as_fraction(33.24 / 34.43)   # just below 1: not "1/1"
+    0.97
     """
     if pd.isna(ratio) or ratio <= 0:
         return ratio
-    if ratio >= 1:
-        return _ratio(ratio, 1)
     n = _ratio(1, ratio)
+    if ratio >= 1 or n <= 1:          # at or above 1, or so close below it that "1/n" would read "1/1"
+        return _ratio(ratio, 1)
     return f"1/{n:g}"
 
 
