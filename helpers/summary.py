@@ -170,7 +170,7 @@ def _legend_handles(table: pd.DataFrame, trained: pd.Series, ranges: bool = Fals
         handles.append(marker("s", False, "no training (placed at the left edge)"))
     if ranges:
         handles.append(Line2D([], [], color="tab:orange", lw=2.5, marker="_", markersize=14, markeredgewidth=2.5,
-                              label="range over earlier runs"))
+                              label="range over runs of that recipe"))
     if steps:
         handles.append(Line2D([], [], color="0.55", lw=1, marker=">", markersize=6, label="a step of the course"))
     return handles

@@ -146,7 +146,7 @@ def test_a_range_is_drawn_through_its_reference_point_and_checked():
     bands = [p for p in axes[1].patches if p.get_alpha() == 0.12]        # the same range, across the panel
     assert len(bands) == 1 and np.allclose([bands[0].get_y(), bands[0].get_y() + bands[0].get_height()], [0.0081, 0.0100])
     labels = [t.get_text() for t in axes[0].figure.legends[0].get_texts()]
-    assert "range over earlier runs" in labels
+    assert "range over runs of that recipe" in labels
     plt.close("all")
     with pytest.raises(ValueError, match="no notebook recorded"):
         helpers.plot_error_vs_time(RESULTS, ranges={"resnet 18": (0.0081, 0.0100)})
