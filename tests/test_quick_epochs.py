@@ -14,7 +14,7 @@ from torch import nn
 
 from helpers._course.quick_epochs import MAX_BATCHES, QuickEpochs
 
-N_TRAIN, BS = 320, 4  # 80 training batches an epoch, more than MAX_BATCHES
+N_TRAIN, BS = 640, 4  # 160 training batches an epoch, more than MAX_BATCHES
 
 
 class CountBatches(Callback):
@@ -26,9 +26,9 @@ class CountBatches(Callback):
 
 
 def _tfmd_dls():
-    x = torch.randn(400, 2)
-    dsets = Datasets(list(range(400)), tfms=[[lambda i: x[i]], [lambda i: i % 2]],
-                     splits=[list(range(N_TRAIN)), list(range(N_TRAIN, 400))])
+    x = torch.randn(800, 2)
+    dsets = Datasets(list(range(800)), tfms=[[lambda i: x[i]], [lambda i: i % 2]],
+                     splits=[list(range(N_TRAIN)), list(range(N_TRAIN, 800))])
     return dsets.dataloaders(bs=BS)
 
 
@@ -37,7 +37,7 @@ def _trained_batches(dls) -> int:
     learn = Learner(dls, nn.Linear(2, 2), loss_func=F.cross_entropy, cbs=[QuickEpochs(), counter])
     with learn.no_bar(), learn.no_logging():
         learn.fit(1, 1e-3)
-    assert len(learn.recorder.values) == 1  # the epoch was still validated
+    assert [len(row) for row in learn.recorder.values] == [2]  # one epoch, with its training and validation loss
     return counter.trained
 
 
@@ -50,7 +50,7 @@ def test_full_mode_and_dataloaders_of_tensors_train_whole_epochs(monkeypatch):
     monkeypatch.setenv("MNIST_QUICK", "0")
     assert _trained_batches(_tfmd_dls()) == N_TRAIN // BS
     monkeypatch.setenv("MNIST_QUICK", "1")
-    rows = [(torch.randn(2), i % 2) for i in range(400)]
+    rows = [(torch.randn(2), i % 2) for i in range(800)]
     plain = DataLoaders(DataLoader(rows[:N_TRAIN], bs=BS, shuffle=True), DataLoader(rows[N_TRAIN:], bs=BS))
     assert _trained_batches(plain) == N_TRAIN // BS      # notebooks 03 and 05: unchanged in quick mode
 
@@ -59,5 +59,5 @@ def test_lr_find_runs_all_its_batches_in_quick_mode(monkeypatch):
     monkeypatch.setenv("MNIST_QUICK", "1")
     learn = Learner(_tfmd_dls(), nn.Linear(2, 2), loss_func=F.cross_entropy, cbs=[QuickEpochs()])
     with learn.no_bar(), learn.no_logging():
-        learn.lr_find(num_it=70, stop_div=False, show_plot=False)
-    assert len(learn.recorder.lrs) == 70 > MAX_BATCHES
+        learn.lr_find(num_it=130, stop_div=False, show_plot=False)
+    assert len(learn.recorder.lrs) == 130 > MAX_BATCHES
