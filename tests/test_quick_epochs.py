@@ -61,3 +61,20 @@ def test_lr_find_runs_all_its_batches_in_quick_mode(monkeypatch):
     with learn.no_bar(), learn.no_logging():
         learn.lr_find(num_it=130, stop_div=False, show_plot=False)
     assert len(learn.recorder.lrs) == 130 > MAX_BATCHES
+
+
+def test_setup_adds_quick_epochs_to_every_learner_in_quick_mode_only(monkeypatch):
+    from fastai.learner import defaults
+
+    from helpers import runtime
+    from helpers._course.fit_timer import FitTimer
+
+    monkeypatch.setattr(defaults, "callbacks", [c for c in defaults.callbacks if c is not QuickEpochs])
+    monkeypatch.setenv("MNIST_QUICK", "0")
+    runtime.import_fastai_quietly()
+    assert FitTimer in defaults.callbacks and QuickEpochs not in defaults.callbacks
+    monkeypatch.setenv("MNIST_QUICK", "1")
+    runtime.import_fastai_quietly()
+    assert defaults.callbacks.count(QuickEpochs) == 1
+    runtime.import_fastai_quietly()                      # a second setup() adds it no second time
+    assert defaults.callbacks.count(QuickEpochs) == 1

@@ -30,9 +30,10 @@ class FitTimer(Callback):
             self.learn.fit_seconds = time.perf_counter() - self._start
 
 
-def add_to_every_learner() -> None:
-    """Put FitTimer in fastai's default callbacks (once), so every Learner made from now on has it."""
+def add_to_every_learner(callback: type[Callback] = FitTimer) -> None:
+    """Put `callback` (FitTimer unless told otherwise) in fastai's default callbacks, once, so every Learner
+    made from now on has it."""
     from fastai.learner import defaults
 
-    if FitTimer not in defaults.callbacks:
-        defaults.callbacks.append(FitTimer)
+    if callback not in defaults.callbacks:
+        defaults.callbacks.append(callback)

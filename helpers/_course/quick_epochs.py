@@ -31,10 +31,3 @@ class QuickEpochs(Callback):
                 and not hasattr(self.learn, "lr_finder"):  # lr_find runs its own number of batches
             self.learn.dl = dl.new(n=MAX_BATCHES * dl.bs)
 
-
-def add_to_every_learner() -> None:
-    """Put QuickEpochs in fastai's default callbacks (once), so every Learner made from now on has it."""
-    from fastai.learner import defaults
-
-    if QuickEpochs not in defaults.callbacks:
-        defaults.callbacks.append(QuickEpochs)
