@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 QUICK_ENV = "MNIST_QUICK"
+PROFILER_LOG_ENV = "KINETO_LOG_LEVEL"   # the log level of PyTorch's profiler library (kineto); 6 prints nothing
 
 
 def quick_mode() -> bool:
@@ -78,13 +79,15 @@ def setup(seed: int = 42, verbose: bool = True) -> torch.device:
     """Seed everything and pick the device, in one call at the top of every notebook.
 
     It also imports fastai once with its one deprecation warning hidden, so call it before
-    `from fastbook import *`.
+    `from fastbook import *`, and quiets the log lines ("profiler_start", "gpuGetDeviceCount failed")
+    that PyTorch's profiler writes to the notebook, unless `KINETO_LOG_LEVEL` is already set.
 
     >>> device = setup(42, verbose=False)
     >>> device.type in {"cpu", "cuda", "mps"}
     True
     """
     import_fastai_quietly()
+    os.environ.setdefault(PROFILER_LOG_ENV, "6")  # PyTorch's profiler (07) prints no C++ log lines: its table says it all
     seed_everything(seed)
     device = get_device()
     if verbose:

@@ -47,7 +47,7 @@ def summary_table(results: pd.DataFrame) -> pd.DataFrame:
     cover), parameters. Used in notebook 08.
 
     `mistakes` is the error rate times the task's test images (2,038 for 3 vs 7, 10,000 for ten
-    digits): a count, or a mean count where a notebook recorded a mean over seeds. Rows are in course order (3 vs 7 first, then notebook by notebook); `run` says "yours" or
+    digits), to the nearest image: a count, or a rounded mean count where a notebook recorded a mean over seeds. Rows are in course order (3 vs 7 first, then notebook by notebook); `run` says "yours" or
     "reference"; each of your rows sits right above the reference run's row for the same model.
     """
     acc = _accuracies(results)
@@ -55,7 +55,7 @@ def summary_table(results: pd.DataFrame) -> pd.DataFrame:
         "task": acc["task"], "method": acc["method"],
         "run": acc["run"].where(acc["run"] == YOUR_RUN, "reference").replace(YOUR_RUN, "yours"),
         "accuracy": acc["value"].astype(float), "error": (1 - acc["value"].astype(float)).round(4),
-        "mistakes": ((1 - acc["value"].astype(float)) * acc["task"].map(TEST_IMAGES)).round(1),
+        "mistakes": ((1 - acc["value"].astype(float)) * acc["task"].map(TEST_IMAGES)).round(0),
         "train_seconds": acc["train_seconds"].astype(float),
         "timed": acc["notebook"].astype(str).str[:2].map(TIMED).fillna(""),
         "params": acc["params"].astype("Int64"), "notebook": acc["notebook"],
@@ -131,7 +131,8 @@ def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12
                                      f"methods are {sorted(set(rows['method']))}.")
                 ends.append((float(x[ref.index[-1]]), float(err[ref.index[-1]])))
             ax.annotate("", xy=ends[1], xytext=ends[0], zorder=1,
-                        arrowprops=dict(arrowstyle="-|>", color="0.55", lw=1, shrinkA=6, shrinkB=6))
+                        arrowprops=dict(arrowstyle="-|>", color="0.55", lw=1, shrinkA=6, shrinkB=6,
+                                        connectionstyle=_bend(*ends, arrives=[a[1] for a in arrows])))
             arrows.append(ends)
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -154,6 +155,20 @@ def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12
     for ax, x, err, labels, arrows in points:
         _label_points(ax, x, err, labels, arrows)
     return axes
+
+
+def _bend(start: tuple[float, float], end: tuple[float, float], arrives: Sequence = ()) -> str:
+    """How an arrow is drawn: straight, except a short one leaving a point where another arrow arrives and going
+    straight up or down (resnet18 → augmentation, after MLP → resnet18). It bends to the right, so that its head
+    stays clear of the arrow coming in. `arrives`: where the task's arrows drawn so far end.
+
+    >>> _bend((34.0, 0.004), (33.0, 0.005), arrives=[(34.0, 0.004)]), _bend((1.0, 0.05), (1.0, 0.03))
+    ('arc3,rad=0.6', 'arc3,rad=0')
+    """
+    steep = abs(np.log10(end[0] / start[0])) < 0.1 and abs(np.log10(end[1] / start[1])) < 0.3
+    if steep and any(np.allclose(start, a) for a in arrives):
+        return f"arc3,rad={0.6 if end[1] > start[1] else -0.6}"   # upward: the bend goes right
+    return "arc3,rad=0"
 
 
 def _legend_handles(table: pd.DataFrame, trained: pd.Series, ranges: bool = False, steps: bool = False) -> list:
@@ -188,16 +203,18 @@ def _label_points(ax, xs: pd.Series, ys: pd.Series, labels: pd.Series, arrows: S
     along = []                                                        # small boxes along each arrow
     for start, end in arrows:
         (x0, y0), (x1, y1) = ax.transData.transform([start, end])
-        n = max(2, int(np.hypot(x1 - x0, y1 - y0) // 8))
+        length = float(np.hypot(x1 - x0, y1 - y0))
+        n = max(2, int(length // 4))
+        end = min(0.5, 7 / length) if length else 0.5           # the arrow is drawn from 6 px off each point
         along += [Bbox.from_extents(x0 + (x1 - x0) * t - 2, y0 + (y1 - y0) * t - 2,
-                                    x0 + (x1 - x0) * t + 2, y0 + (y1 - y0) * t + 2) for t in np.linspace(0.1, 0.9, n)]
+                                    x0 + (x1 - x0) * t + 2, y0 + (y1 - y0) * t + 2) for t in np.linspace(end, 1 - end, n)]
     seen = set()
-    # beside the point first, clear of the arrows if it can be, else across one; only then above or below
+    # clear of the arrows first: beside the point, else above or below it (joined by a thin line); a label across
+    # an arrow reads as the label of the arrow's other end, so only when there is no free place at all
     beside = [(width, dx, 0) for width in (28, 18, 14) for dx in (9, -9)]
-    moved = [(width, dx, dy) for dy in (12, -12, 24, -24, 36, -36, 48, -48, 60, -60, -72)
+    moved = [(width, dx, dy) for dy in (-12, 12, -24, 24, -36, 36, -48, 48, -60, 60, -72)
              for width in (28, 18, 14) for dx in (9, -9)]
-    tries = [(w, dx, dy, True) for w, dx, dy in beside] + [(w, dx, dy, False) for w, dx, dy in beside] \
-        + [(w, dx, dy, True) for w, dx, dy in moved] + [(w, dx, dy, False) for w, dx, dy in moved]
+    tries = [(w, dx, dy, True) for w, dx, dy in beside + moved] + [(w, dx, dy, False) for w, dx, dy in beside + moved]
     for x, y, text in sorted(zip(xs, ys, labels), key=lambda point: point[0]):    # left to right
         if text in seen:
             continue
@@ -254,12 +271,14 @@ def step_costs(results: pd.DataFrame, steps: Sequence[Step]) -> pd.DataFrame:
             raise ValueError(f"step {before!r} -> {after!r} ({task}): no run has both methods; {task} has {have}.")
         a, b = (rows[(rows["run"] == run) & (rows["method"] == m)].iloc[-1] for m in (before, after))
         err_a, err_b = 1 - float(a["value"]), 1 - float(b["value"])
+        n = TEST_IMAGES.get(task)   # mistakes as the table shows them, whole images, so 37 / 8 reads 4.6
+        wrong_a, wrong_b = (round(e * n) if n else e for e in (err_a, err_b))
         t_a, t_b = float(a["train_seconds"] or 0), float(b["train_seconds"] or 0)
         same_clock = TIMED.get(str(a["notebook"])[:2]) == TIMED.get(str(b["notebook"])[:2])
         time_x = _as_fraction(t_b / t_a) if t_a > 0 else float("nan")
         out.append({"task": task, "step": f"{before} → {after}", "what changed": "; ".join(changes),
                     "changes": len(changes), "error before": round(err_a, 4), "error after": round(err_b, 4),
-                    "fewer_mistakes": _ratio(err_a, err_b) if err_b > 0 else float("inf"),
+                    "fewer_mistakes": _ratio(wrong_a, wrong_b) if wrong_b > 0 else float("inf"),
                     "time_x": time_x if same_clock or pd.isna(time_x) else "~" + _as_text(time_x),
                     "params_x": _as_fraction(float(b["params"]) / float(a["params"]))
                     if pd.notna(a["params"]) and pd.notna(b["params"]) and float(a["params"]) > 0 else float("nan"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -40,6 +41,25 @@ def test_import_and_setup_leave_the_warning_filters_alone():
     assert done.stdout.strip() == "True", done.stdout + done.stderr
     with pytest.warns(FutureWarning, match="jit.script"):  # the warning itself still shows elsewhere
         torch.jit.script(_identity)
+
+
+def test_after_setup_the_profiler_writes_no_log_lines():
+    """PyTorch's profiler (notebook 07) prints "profiler_start" and, without a GPU, "gpuGetDeviceCount failed" from
+    C++; after setup() it prints only what the lesson asks for. A level set beforehand is left as it is."""
+    code = ("import torch, helpers; helpers.setup(verbose=False)\n"
+            "from torch.profiler import profile\n"
+            "with profile(): torch.ones(3).sum()\n"
+            "import os; print(os.environ['KINETO_LOG_LEVEL'])")
+    env = {k: v for k, v in os.environ.items() if k != "KINETO_LOG_LEVEL"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0 and "profiler_start" not in done.stdout + done.stderr, done.stdout + done.stderr
+    assert done.stdout.strip() == "6"
+
+
+def test_setup_leaves_a_profiler_log_level_you_chose(monkeypatch):
+    monkeypatch.setenv("KINETO_LOG_LEVEL", "2")
+    helpers.setup(verbose=False)
+    assert os.environ["KINETO_LOG_LEVEL"] == "2"
 
 
 def _identity(x: torch.Tensor) -> torch.Tensor:

@@ -121,6 +121,16 @@ def test_a_step_counts_its_changes_and_marks_times_measured_differently():
             helpers.step_costs(results, [("t", "a", "b", bad)])
 
 
+def test_fewer_mistakes_divides_the_mistakes_the_table_shows():
+    """37 mistakes against 8 is 4.6 times fewer, as a learner checking the table works it out; the error
+    rates of accuracies rounded to 4 digits (0.0182 / 0.0039) would give 4.7."""
+    rows = [dict(notebook="05", task="3 vs 7", method="MLP", value=0.9818, train_seconds=5.0, params=10, run="r"),
+            dict(notebook="06", task="3 vs 7", method="resnet18", value=0.9961, train_seconds=34.0, params=20, run="r")]
+    table = helpers.summary_table(pd.DataFrame(rows))
+    assert list(table.mistakes) == [37, 8]
+    assert list(helpers.step_costs(pd.DataFrame(rows), [("3 vs 7", "MLP", "resnet18", "x")]).fewer_mistakes) == ["4.6"]
+
+
 def test_step_costs_name_the_run_only_when_the_steps_draw_on_two():
     rows = [dict(notebook="03", task="t", method=m, value=v, train_seconds=1.0, params=10, run=r)
             for m, v, r in [("a", 0.9, "ref"), ("b", 0.95, "ref"), ("c", 0.97, "ref")]]
@@ -134,7 +144,7 @@ def test_step_costs_name_the_run_only_when_the_steps_draw_on_two():
 def test_the_table_counts_mistakes_on_each_tasks_test_images():
     table = helpers.summary_table(RESULTS)
     mean_digit = table[(table.task == "3 vs 7") & (table.method == "mean digit")].iloc[0]
-    assert mean_digit.mistakes == pytest.approx(0.0489 * 2038, abs=0.1)       # of 2,038 test images
+    assert mean_digit.mistakes == 100       # 0.0489 of 2,038 test images is 99.7: a count, so a whole number
     resnet = table[table.method == "resnet18"].iloc[0]
     assert resnet.mistakes == pytest.approx(94, abs=0.1)                      # of 10,000
 
@@ -171,4 +181,21 @@ def test_steps_are_drawn_as_arrows_between_the_reference_points_and_checked():
     assert "a step of the course" in [t.get_text() for t in axes[0].figure.legends[0].get_texts()]
     with pytest.raises(ValueError, match="reference run lacks"):
         helpers.plot_error_vs_time(RESULTS, steps=[("all 10 digits", methods[0], "no such model", "x")])
+    plt.close("all")
+
+
+def test_a_label_between_two_arrows_moves_off_them_rather_than_across():
+    """b sits between a and c on one line, with arrows a → b → c: right or left of b a label would lie on an arrow
+    and read as the label of the arrow's other end, so it goes above or below b, joined to it by a line."""
+    rows = [dict(notebook="04", task="t", method=m, value=v, train_seconds=s, params=10, run="ref")
+            for m, v, s in [("a", 0.99, 100.0), ("b", 0.99, 10.0), ("c", 0.99, 1.0)]]
+    results = _results(rows)
+    axes = helpers.plot_error_vs_time(results, steps=[("t", "a", "b", "x"), ("t", "b", "c", "y")])
+    ax = axes[0]
+    renderer = ax.figure.canvas.get_renderer()
+    label = next(t for t in ax.texts if t.get_text() == "b")
+    box = Text.get_window_extent(label, renderer)
+    y_line = ax.transData.transform([(10.0, 0.01)])[0][1]          # the arrows run along this height
+    assert not (box.y0 <= y_line <= box.y1), (box, y_line)
+    assert label.arrow_patch is not None                          # joined to its point by a thin line
     plt.close("all")
