@@ -24,9 +24,10 @@ from helpers._course.results import YOUR_RUN
 
 TASK_ORDER = {"3 vs 7": 0, "all 10 digits": 1}
 TEST_IMAGES = {"3 vs 7": 2038, "all 10 digits": 10_000}   # the test sets the notebooks score on
+TRAINING = "training, validated each epoch"                  # 03 to 06: each epoch ends with a validation pass
 TIMED = {                                                  # what each notebook's train_seconds covers
-    "02": "averaging the images", "03": "training", "04": "training", "05": "training",
-    "06": "training and validation", "07": "building to test accuracy, median of 3 seeds",
+    "02": "averaging the images", "03": TRAINING, "04": TRAINING, "05": TRAINING, "06": TRAINING,
+    "07": "building to test accuracy, median of 3 seeds",
 }
 
 Step = tuple[str, str, str, "str | Sequence[str]"]   # (task, from method, to method, what changed)
@@ -136,7 +137,7 @@ def plot_error_vs_time(results: pd.DataFrame, figsize: tuple[float, float] = (12
             arrows.append(ends)
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlim(left / 2, float(x.max()) * 4)
+        ax.set_xlim(left / 2, float(x.max()) * 12)   # room on the right for the slowest model's label
         ax.set_ylim(span[0] / 2.5, span[1] * 1.6)  # room below the best models for their labels
         points.append((ax, x, err, rows["method"] + np.where(rows["train_seconds"].fillna(0) > 0, "", " (no training)"),
                        arrows))
@@ -194,12 +195,13 @@ def _legend_handles(table: pd.DataFrame, trained: pd.Series, ranges: bool = Fals
 def _label_points(ax, xs: pd.Series, ys: pd.Series, labels: pd.Series, arrows: Sequence = ()) -> None:
     """Label each point once (a model run twice gets one label): right of the point if that space is free,
     else left of it, else the same in narrower lines, else a little above or below, so that no two labels
-    overlap, none covers a point or an arrow (`arrows`: pairs of data points), and none leaves the panel."""
+    overlap, none covers a point or an arrow (`arrows`: pairs of data points), none leaves the panel, and each
+    lies nearer its own point than any other point (else it would read as that point's label)."""
     ax.figure.canvas.draw()  # so transData knows the final limits
     renderer = ax.figure.canvas.get_renderer()
     inside = ax.get_window_extent(renderer)
-    placed = [Bbox.from_extents(px - 6, py - 6, px + 6, py + 6)       # the points themselves
-              for px, py in ax.transData.transform(np.column_stack([xs, ys]))]
+    pixels = ax.transData.transform(np.column_stack([xs, ys]))
+    placed = [Bbox.from_extents(px - 6, py - 6, px + 6, py + 6) for px, py in pixels]   # the points themselves
     along = []                                                        # small boxes along each arrow
     for start, end in arrows:
         (x0, y0), (x1, y1) = ax.transData.transform([start, end])
@@ -222,12 +224,26 @@ def _label_points(ax, xs: pd.Series, ys: pd.Series, labels: pd.Series, arrows: S
         for width, dx, dy, clear_of_arrows in tries:
             note, box = _annotate(ax, renderer, textwrap.fill(text, width), x, y, dx, dy)
             fits = inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0 and box.y1 <= inside.y1
-            if fits and not any(box.overlaps(other) for other in placed + (along if clear_of_arrows else [])):
+            own = ax.transData.transform([(x, y)])[0]
+            nearest = min(_distance(box, p) for p in pixels if not np.allclose(p, own)) if len(pixels) > 1 else np.inf
+            if (fits and _distance(box, own) < nearest
+                    and not any(box.overlaps(other) for other in placed + (along if clear_of_arrows else []))):
                 break
             note.remove()
         else:  # no free place: right of the point anyway
             note, box = _annotate(ax, renderer, textwrap.fill(text, 28), x, y, 9, 0)
         placed.append(box)
+
+
+def _distance(box: Bbox, point) -> float:
+    """How far (in pixels) `point` lies from the nearest edge of `box`; 0 inside it.
+
+    >>> _distance(Bbox.from_extents(0, 0, 10, 10), (13, 14)), _distance(Bbox.from_extents(0, 0, 10, 10), (5, 5))
+    (5.0, 0.0)
+    """
+    dx = max(box.x0 - point[0], 0, point[0] - box.x1)
+    dy = max(box.y0 - point[1], 0, point[1] - box.y1)
+    return float(np.hypot(dx, dy))
 
 
 def _annotate(ax, renderer, text: str, x: float, y: float, dx: float, dy: float):
@@ -251,7 +267,7 @@ def step_costs(results: pd.DataFrame, steps: Sequence[Step]) -> pd.DataFrame:
 
     >>> results = pd.DataFrame([
     ...     dict(notebook="03", task="t", method="a", value=0.9, train_seconds=1.0, params=10, run="ref"),
-    ...     dict(notebook="06", task="t", method="b", value=0.95, train_seconds=4.0, params=100, run="ref")])
+    ...     dict(notebook="07", task="t", method="b", value=0.95, train_seconds=4.0, params=100, run="ref")])
     >>> step = step_costs(results, [("t", "a", "b", ["a hidden layer", "10 epochs"])]).iloc[0]
     >>> step["what changed"], int(step["changes"]), step["fewer_mistakes"], step["time_x"], step["params_x"]
     ('a hidden layer; 10 epochs', 2, '2.0', '~4.0', '10')

@@ -107,15 +107,16 @@ def test_step_ratios_print_without_digits_that_are_not_significant():
 
 def test_a_step_counts_its_changes_and_marks_times_measured_differently():
     """A step lists its changes (one text, or a list); its time ratio gets a "~" when the two notebooks' times
-    cover different things (training against training and validation), since it is then a rough ratio."""
+    cover different things (fastai's training with its validation against notebook 07's time to a test accuracy),
+    since it is then a rough ratio."""
     results = pd.DataFrame([dict(notebook="04", task="t", method="a", value=0.9, train_seconds=2.0, params=10, run="r"),
-                            dict(notebook="05", task="t", method="b", value=0.95, train_seconds=4.0, params=20, run="r"),
-                            dict(notebook="06", task="t", method="c", value=0.99, train_seconds=40.0, params=900, run="r")])
+                            dict(notebook="06", task="t", method="b", value=0.95, train_seconds=4.0, params=20, run="r"),
+                            dict(notebook="07", task="t", method="c", value=0.99, train_seconds=40.0, params=900, run="r")])
     table = helpers.step_costs(results, [("t", "a", "b", "a hidden layer"),
                                          ("t", "b", "c", ["convolutions", "1 epoch instead of 10"])])
     assert list(table["changes"]) == [1, 2]
     assert list(table["what changed"]) == ["a hidden layer", "convolutions; 1 epoch instead of 10"]
-    assert list(table["time_x"]) == ["2.0", "~10"]          # 05 and 06 time different things
+    assert list(table["time_x"]) == ["2.0", "~10"]          # 04 and 06 time the same thing, 06 and 07 not
     for bad in ([], "", ["a change", ""]):
         with pytest.raises(ValueError, match="say what changed"):
             helpers.step_costs(results, [("t", "a", "b", bad)])
@@ -167,10 +168,11 @@ def test_a_range_is_drawn_through_its_reference_point_and_checked():
 
 def test_each_row_says_what_its_time_covers():
     rows = _results([dict(notebook=nb, task="all 10 digits", method=nb, value=0.99, train_seconds=1.0, params=1,
-                          run="ref") for nb in ["02_pixel_similarity", "06_resnet18", "07_fast_training"]])
+                          run="ref") for nb in ["02_pixel_similarity", "05_mlp", "06_resnet18", "07_fast_training"]])
     table = helpers.summary_table(rows)
-    assert list(table.timed) == ["averaging the images", "training and validation",
-                                 "building to test accuracy, median of 3 seeds"]
+    # 03 to 06 record their fits' time, and every fit there ends each epoch with a validation pass
+    assert list(table.timed) == ["averaging the images", "training, validated each epoch",
+                                 "training, validated each epoch", "building to test accuracy, median of 3 seeds"]
 
 
 def test_steps_are_drawn_as_arrows_between_the_reference_points_and_checked():
@@ -198,4 +200,26 @@ def test_a_label_between_two_arrows_moves_off_them_rather_than_across():
     y_line = ax.transData.transform([(10.0, 0.01)])[0][1]          # the arrows run along this height
     assert not (box.y0 <= y_line <= box.y1), (box, y_line)
     assert label.arrow_patch is not None                          # joined to its point by a thin line
+    plt.close("all")
+
+
+def test_each_label_lies_nearer_its_own_point_than_any_other():
+    """notebook 08's 3 vs 7 panel, from its reference run: an arrow comes down to resnet18, a short one goes up to
+    resnet18 with augmentation. A label pushed below its point, next to the other one, reads as that one's label."""
+    points = [("mean digit (L1)", 0.0486, 0.00373), ("mean digit (RMSE)", 0.0339, 0.00373),
+              ("linear, SGD by hand", 0.025, 0.331), ("linear, fastai Learner", 0.0177, 1.25),
+              ("MLP 784-30-1 (fastai Learner)", 0.0182, 5.59), ("resnet18 (fastai)", 0.0039, 33.8),
+              ("resnet18, augmentation (fastai)", 0.0049, 38.0)]
+    rows = [dict(notebook="04", task="3 vs 7", method=m, value=1 - e, train_seconds=s, params=10, run="ref")
+            for m, e, s in points]
+    rows.append(dict(notebook="04", task="ten", method="other", value=0.99, train_seconds=1.0, params=10, run="ref"))
+    steps = [("3 vs 7", a[0], b[0], "a step") for a, b in zip(points, points[1:])]
+    ax = helpers.plot_error_vs_time(_results(rows), steps=steps, figsize=(12, 7))[0]
+    renderer = ax.figure.canvas.get_renderer()
+    pixels = {m: ax.transData.transform([(s, e)])[0] for m, e, s in points}
+    for label in [t for t in ax.texts if t.get_text()]:
+        box = Text.get_window_extent(label, renderer)
+        distance = {m: float(np.hypot(max(box.x0 - p[0], 0, p[0] - box.x1), max(box.y0 - p[1], 0, p[1] - box.y1)))
+                    for m, p in pixels.items()}
+        assert min(distance, key=distance.get) == label.get_text().replace("\n", " "), (label.get_text(), distance)
     plt.close("all")
