@@ -221,11 +221,12 @@ def _label_points(ax, xs: pd.Series, ys: pd.Series, labels: pd.Series, arrows: S
         if text in seen:
             continue
         seen.add(text)
+        own = ax.transData.transform([(x, y)])[0]
+        others = [p for p in pixels if not np.allclose(p, own)]
         for width, dx, dy, clear_of_arrows in tries:
             note, box = _annotate(ax, renderer, textwrap.fill(text, width), x, y, dx, dy)
             fits = inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0 and box.y1 <= inside.y1
-            own = ax.transData.transform([(x, y)])[0]
-            nearest = min(_distance(box, p) for p in pixels if not np.allclose(p, own)) if len(pixels) > 1 else np.inf
+            nearest = min((_distance(box, p) for p in others), default=np.inf)
             if (fits and _distance(box, own) < nearest
                     and not any(box.overlaps(other) for other in placed + (along if clear_of_arrows else []))):
                 break
