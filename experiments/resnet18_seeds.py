@@ -4,8 +4,8 @@ Notebook 06 trains each recipe once; how much one run differs from the next, and
 made (data augmentation for 3 vs 7, label smoothing for ten digits), were measured with this script,
 over many seeds, on the test images and on images held out of the training set (see resnet18.md).
 Each run is fastbook's recipe: resnet18 from scratch, fastai's `vision_learner`, one epoch of
-`fit_one_cycle` at `--lr` (fastbook's 0.1 by default; the first studies used 2e-2), batch 64, the
-files sorted, and the seed set (weights, augmentations and the order of batches) just before the
+`fit_one_cycle` at `--lr` (fastbook's 0.1 by default; the first studies used 2e-2), batches of `--bs`
+(fastai's 64 by default), the files sorted, and the seed set (weights, augmentations and the order of batches) just before the
 network is built, so on one kind of CPU a seed repeats its run exactly.
 
     .venv/bin/python experiments/resnet18_seeds.py --task 3v7 --seeds 0 1 2 3 4
@@ -35,7 +35,7 @@ FOLDERS = {"3v7": ("sample", "train", "valid"), "ten": ("full", "training", "tes
 
 
 def train_one(task: str, seed: int, augment: bool, label_smoothing: bool, holdout: int,
-              per_digit: int | None, lr: float = 0.1) -> dict:
+              per_digit: int | None, lr: float = 0.1, bs: int = 64) -> dict:
     """One resnet18 run; returns its settings, mistakes, evaluated images and seconds."""
     from fastai.vision.all import (CategoryBlock, DataBlock, F, FuncSplitter, GrandparentSplitter, ImageBlock,
                                    LabelSmoothingCrossEntropyFlat, aug_transforms, get_image_files, parent_label)
@@ -60,12 +60,12 @@ def train_one(task: str, seed: int, augment: bool, label_smoothing: bool, holdou
         splitter = GrandparentSplitter(train_name=train, valid_name=valid)
     batch_tfms = aug_transforms(do_flip=False, max_lighting=0, max_warp=0) if augment else None
     dls = DataBlock(blocks=(ImageBlock, CategoryBlock), get_items=get_items, splitter=splitter,
-                    get_y=parent_label, batch_tfms=batch_tfms).dataloaders(path, bs=64, num_workers=0)
+                    get_y=parent_label, batch_tfms=batch_tfms).dataloaders(path, bs=bs, num_workers=0)
     loss = LabelSmoothingCrossEntropyFlat() if label_smoothing else F.cross_entropy
     learn, seconds = train_seeded(dls, seed, loss, lr)
     acc = float(learn.recorder.values[-1][2])
     n = len(dls.valid_ds)
-    return dict(task=task, seed=seed, lr=lr, augment=augment, label_smoothing=label_smoothing, holdout=holdout,
+    return dict(task=task, seed=seed, lr=lr, bs=bs, augment=augment, label_smoothing=label_smoothing, holdout=holdout,
                 mistakes=round((1 - acc) * n), of=n, seconds=round(seconds))
 
 
@@ -95,15 +95,17 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--holdout", type=int, default=0, metavar="N",
                         help="evaluate on the last N training images of each digit instead of the test images")
     parser.add_argument("--lr", type=float, default=0.1, help="the peak learning rate (fastbook's 0.1)")
+    parser.add_argument("--bs", type=int, default=64, help="images per batch (fastai's 64)")
     parser.add_argument("--per-digit", type=int, default=None, metavar="N",
                         help="use only the first N images of each folder (a quick try; the results mean little)")
     args = parser.parse_args(argv)
-    if args.holdout < 0 or (args.per_digit is not None and args.per_digit < 1):
-        parser.error("--holdout must be 0 or more, and --per-digit 1 or more")
+    if args.holdout < 0 or (args.per_digit is not None and args.per_digit < 1) or args.bs < 1:
+        parser.error("--holdout must be 0 or more, and --per-digit and --bs 1 or more")
     runs = []
     for seed in args.seeds:
         try:
-            run = train_one(args.task, seed, args.augment, args.label_smoothing, args.holdout, args.per_digit, args.lr)
+            run = train_one(args.task, seed, args.augment, args.label_smoothing, args.holdout, args.per_digit,
+                            args.lr, args.bs)
         except ValueError as e:
             parser.error(str(e))
         print(json.dumps(run), flush=True)

@@ -32,7 +32,6 @@ FLOORS: dict[str, dict[tuple[str, str], tuple[float, float]]] = {
     },
     "06_resnet18": {
         ("3 vs 7", "resnet18 (fastai)"): (0.99, 0.7),
-        ("3 vs 7", "resnet18, augmentation (fastai)"): (0.99, 0.7),
         ("all 10 digits", "resnet18, label smoothing (fastai)"): (0.98, 0.6),
     },
     "07_fast_training": {

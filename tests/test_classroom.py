@@ -142,7 +142,9 @@ def _solutions() -> dict[str, str]:
         for cell in _cells(nb):
             if "solution" in cell["metadata"].get("tags", []):
                 code = re.search(r"```python\n(.*?)```", "".join(cell["source"]), re.S)[1]
-                found[re.search(r"(\w+) = helpers\.check|(?:def|class) (\w+)", code).group(2)] = code
+                named = re.search(r"(?:def|class) (\w+)", code)
+                if named:                    # a checked exercise's solution; a "train it yourself" one defines nothing
+                    found[named[1]] = code
     return found
 
 
@@ -272,3 +274,14 @@ def test_reading_time_counts_the_prose_outside_folded_blocks(tmp_path: Path):
                     {"cell_type": "code", "source": ["y = 1 " * 500], "outputs": []}]}
     (tmp_path / "01_x.ipynb").write_text(json.dumps(nb))
     assert time_notebooks.reading_minutes(tmp_path / "01_x.ipynb") == 240 / time_notebooks.WORDS_PER_MINUTE == 2
+
+
+def test_timing_some_notebooks_picks_them_by_number_or_name_and_refuses_unknown_ones():
+    import time_notebooks
+
+    copies = [Path(f"student/{n}.ipynb") for n in ("05_mlp", "06_resnet18", "07_fast_training")]
+    assert time_notebooks.pick(copies, []) == copies
+    assert time_notebooks.pick(copies, ["06"]) == [copies[1]]
+    assert time_notebooks.pick(copies, ["07_fast_training", "05"]) == [copies[0], copies[2]]
+    with pytest.raises(SystemExit, match="no student copy called 6, 09"):
+        time_notebooks.pick(copies, ["6", "09"])

@@ -47,7 +47,7 @@ def test_a_holdout_as_large_as_the_training_set_is_refused(args, capsys):
     assert "leaves nothing to train on" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("args", [["--holdout", "-5"], ["--per-digit", "0"]])
+@pytest.mark.parametrize("args", [["--holdout", "-5"], ["--per-digit", "0"], ["--bs", "0"]])
 def test_negative_or_empty_sizes_are_refused(args, capsys):
     with pytest.raises(SystemExit):
         experiment.main(args)

@@ -204,7 +204,7 @@ def test_a_label_between_two_arrows_moves_off_them_rather_than_across():
 
 
 def test_each_label_lies_nearer_its_own_point_than_any_other():
-    """notebook 08's 3 vs 7 panel, from its reference run: an arrow comes down to resnet18, a short one goes up to
+    """notebook 08's 3 vs 7 panel, from an earlier reference run: an arrow comes down to resnet18, a short one goes up to
     resnet18 with augmentation. A label pushed below its point, next to the other one, reads as that one's label."""
     points = [("mean digit (L1)", 0.0486, 0.00373), ("mean digit (RMSE)", 0.0339, 0.00373),
               ("linear, SGD by hand", 0.025, 0.331), ("linear, fastai Learner", 0.0177, 1.25),
