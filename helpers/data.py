@@ -36,7 +36,7 @@ def get_mnist(kind: str = "full", progress: bool = True) -> Path:
     `untar_data` find it and says so in one line. (A cache named by `MNIST_CACHE` may be
     temporary, so only `python -m helpers fetch` links that.)
     In quick mode (`MNIST_QUICK=1`, what the tests run) `kind="full"` returns a smaller folder of
-    the same layout instead, every 20th image, so notebooks 06 and 07 train on ten digits in
+    the same layout instead, every 10th image, so notebooks 06 and 07 train on ten digits in
     seconds with unchanged code (the sample stays whole); fastai's `untar_data` still finds the
     full folders.
 

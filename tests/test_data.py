@@ -320,16 +320,16 @@ def test_a_fresh_build_matches_the_folder_built_before(tmp_cache, real_idx):
 
 
 def test_quick_mode_gets_smaller_folders_of_the_same_layout(monkeypatch):
-    """Quick mode lives in the data layer: get_mnist("full") gives every 20th image, split and labelled as in the
+    """Quick mode lives in the data layer: get_mnist("full") gives every 10th image, split and labelled as in the
     full folder; the sample, which notebooks 01 and 02 count, stays whole."""
     full = helpers.get_mnist("full")
     monkeypatch.setenv("MNIST_QUICK", "1")
     quick = helpers.get_mnist("full")
-    assert quick != full and quick.name == "mnist_png_every20"
+    assert quick != full and quick.name == "mnist_png_every10"
     for split, n in [("training", 60_000), ("testing", 10_000)]:
         files = sorted(quick.glob(f"{split}/*/*.png"))
-        assert len(files) == n // 20
-        assert all(int(f.stem) % 20 == 0 for f in files)
+        assert len(files) == n // 10
+        assert all(int(f.stem) % 10 == 0 for f in files)
         assert all((full / split / f.parent.name / f.name).exists() for f in files[::50])  # same label folder
     assert helpers.get_mnist("sample") == cache.cache_dir() / "mnist_sample"  # 01, 02 count it
 
