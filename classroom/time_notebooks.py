@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from helpers._course.runner import machine_name, run_notebook
+from helpers._course.runner import find_notebook, machine_name, run_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 WORDS_PER_MINUTE = 120
@@ -33,20 +33,20 @@ def reading_minutes(notebook: Path) -> float:
     return len(prose.split()) / WORDS_PER_MINUTE
 
 
-def pick(copies: list[Path], names: list[str]) -> list[Path]:
-    """The copies named by number ("06") or name ("06_resnet18"); all of them when no name is given."""
-    if not names:
-        return copies
-    picked = [c for c in copies if any(c.stem == n or c.stem.split("_")[0] == n for n in names)]
-    unknown = [n for n in names if not any(c.stem == n or c.stem.split("_")[0] == n for c in copies)]
-    if unknown:
-        raise SystemExit(f"no student copy called {', '.join(unknown)}: name them by number (06) or name "
-                         f"({copies[0].stem}); run `make student` first if student/ is empty")
-    return picked
+def pick(folder: Path, names: list[str]) -> list[Path]:
+    """The student copies in `folder` named by number ("06") or name ("06_resnet18"), as `helpers run` takes
+    them; all of them when no name is given."""
+    copies = sorted(folder.glob("[0-9]*.ipynb"))
+    if not copies:
+        raise SystemExit(f"no student copies in {folder}: run `make student` first")
+    try:
+        return [find_notebook(n, folder) for n in names] or copies
+    except ValueError as e:
+        raise SystemExit(str(e)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
-    copies = pick(sorted((ROOT / "student").glob("[0-9]*.ipynb")), sys.argv[1:] if argv is None else argv)
+    copies = pick(ROOT / "student", sys.argv[1:] if argv is None else argv)
     times: dict[str, dict[str, float]] = {c.name: {} for c in copies}
     for mode, quick in (("quick", "1"), ("full", "0")):
         os.environ["MNIST_QUICK"] = quick  # the kernels inherit it

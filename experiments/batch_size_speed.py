@@ -17,11 +17,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 EPOCH_IMAGES = 50_000  # notebook 06's ten-digit training set
 

@@ -276,12 +276,16 @@ def test_reading_time_counts_the_prose_outside_folded_blocks(tmp_path: Path):
     assert time_notebooks.reading_minutes(tmp_path / "01_x.ipynb") == 240 / time_notebooks.WORDS_PER_MINUTE == 2
 
 
-def test_timing_some_notebooks_picks_them_by_number_or_name_and_refuses_unknown_ones():
+def test_timing_some_notebooks_picks_them_by_number_or_name_and_refuses_unknown_ones(tmp_path: Path):
     import time_notebooks
 
-    copies = [Path(f"student/{n}.ipynb") for n in ("05_mlp", "06_resnet18", "07_fast_training")]
-    assert time_notebooks.pick(copies, []) == copies
-    assert time_notebooks.pick(copies, ["06"]) == [copies[1]]
-    assert time_notebooks.pick(copies, ["07_fast_training", "05"]) == [copies[0], copies[2]]
-    with pytest.raises(SystemExit, match="no student copy called 6, 09"):
-        time_notebooks.pick(copies, ["6", "09"])
+    copies = [tmp_path / f"{n}.ipynb" for n in ("05_mlp", "06_resnet18", "07_fast_training")]
+    for c in copies:
+        c.write_text("{}")
+    assert time_notebooks.pick(tmp_path, []) == copies
+    assert time_notebooks.pick(tmp_path, ["06"]) == [copies[1]]
+    assert time_notebooks.pick(tmp_path, ["07_fast_training", "05"]) == [copies[2], copies[0]]
+    with pytest.raises(SystemExit, match="'09' is not a notebook"):
+        time_notebooks.pick(tmp_path, ["06", "09"])
+    with pytest.raises(SystemExit, match="run `make student` first"):
+        time_notebooks.pick(tmp_path / "empty", ["06"])
